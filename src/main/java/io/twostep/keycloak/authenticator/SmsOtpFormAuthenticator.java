@@ -1,0 +1,183 @@
+package io.twostep.keycloak.authenticator;
+
+import io.twostep.keycloak.credential.SmsOtpCredentialModel;
+import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
+import io.twostep.keycloak.credential.SmsOtpCredentialProviderFactory;
+import io.twostep.keycloak.otp.SmsCodeSettings;
+import io.twostep.keycloak.otp.SmsCodeState;
+import io.twostep.keycloak.otp.SmsCodeStep;
+import io.twostep.keycloak.otp.SmsCodePages;
+import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.AuthenticationFlowError;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.CredentialValidator;
+import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
+import org.keycloak.credential.CredentialProvider;
+import org.keycloak.events.Errors;
+import org.keycloak.forms.login.LoginFormsProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.models.utils.FormMessage;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code sms-otp-form}: after the first factor, texts a one-time code to the user's bound number and checks it.
+ * A page reload shows the form again without sending; "Resend code" obeys a cooldown and a per-login cap.
+ * Wrong codes are reported to Keycloak's brute-force detector under the {@code otp} category, because the
+ * detector ignores any other category (DESIGN.md, "facts that bite").
+ */
+final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidator<SmsOtpCredentialProvider> {
+
+    static final String NOTE_PREFIX = "two-step.login";
+
+    @Override
+    public void authenticate(AuthenticationFlowContext context) {
+        Optional<SmsOtpCredentialModel> bound = SmsOtpCredentialProvider.boundNumber(context.getUser());
+        if (bound.isEmpty()) {
+            // Never attempted(): an ATTEMPTED required execution counts as passed.
+            context.failure(AuthenticationFlowError.CREDENTIAL_SETUP_REQUIRED);
+            return;
+        }
+        SmsCodeStep step = step(context);
+        String number = bound.get().phoneNumber();
+        if (lockedOut(context, step, number)) {
+            return;
+        }
+        SmsCodeState.Status status = step.status();
+        if (status == SmsCodeState.Status.NONE && step.state().sends() == 0) {
+            SmsCodeStep.SendOutcome outcome = step.send(number, context.getEvent());
+            context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, form(context), outcome, number, false)));
+            return;
+        }
+        // A reload or a return to this step: show the form, never send.
+        context.challenge(SmsCodePages.render(SmsCodePages.forStatus(step, form(context), number, false)));
+    }
+
+    @Override
+    public void action(AuthenticationFlowContext context) {
+        Optional<SmsOtpCredentialModel> bound = SmsOtpCredentialProvider.boundNumber(context.getUser());
+        if (bound.isEmpty()) {
+            context.failure(AuthenticationFlowError.CREDENTIAL_SETUP_REQUIRED);
+            return;
+        }
+        String number = bound.get().phoneNumber();
+        SmsCodeStep step = step(context);
+        if (lockedOut(context, step, number)) {
+            return;
+        }
+        MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
+        if (form.containsKey("resend")) {
+            SmsCodeStep.SendOutcome outcome = step.send(number, context.getEvent());
+            context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, form(context), outcome, number, false)));
+            return;
+        }
+        String code = step.normalise(form.getFirst("code"));
+        if (code == null) {
+            context.challenge(SmsCodePages.forStatus(step, form(context), number, false)
+                    .addError(new FormMessage(SmsCodePages.CODE_FIELD, "twoStepSmsCodeMalformed",
+                            Integer.toString(step.settings().codeLength())))
+                    .createForm(SmsCodePages.TEMPLATE));
+            return;
+        }
+        SmsCodeState.Verification verification = step.verify(code);
+        if (verification == SmsCodeState.Verification.ACCEPTED) {
+            context.getEvent()
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_ACCEPTED)
+                    .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
+                    .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(number));
+            context.success(SmsOtpCredentialModel.TYPE);
+            return;
+        }
+        LoginFormsProvider page = SmsCodePages.afterVerification(step, form(context), number, verification, false);
+        if (verification == SmsCodeState.Verification.WRONG
+                || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {
+            reportFailureToBruteForce(context);
+            context.getEvent().user(context.getUser())
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_REFUSED)
+                    .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
+                    .error(Errors.INVALID_USER_CREDENTIALS);
+            context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS,
+                    page.createForm(SmsCodePages.TEMPLATE));
+            return;
+        }
+        context.challenge(page.createForm(SmsCodePages.TEMPLATE));
+    }
+
+    private static SmsCodeStep step(AuthenticationFlowContext context) {
+        SmsCodeSettings settings = SmsCodeSettings.from(
+                context.getAuthenticatorConfig() == null ? null : context.getAuthenticatorConfig().getConfig());
+        return new SmsCodeStep(context.getSession(), context.getRealm(), context.getUser(),
+                context.getAuthenticationSession(), settings, NOTE_PREFIX);
+    }
+
+    private static LoginFormsProvider form(AuthenticationFlowContext context) {
+        return context.form();
+    }
+
+    /**
+     * Keycloak's lockout (temporary or permanent) stops the step before any SMS is sent or code checked. Like the
+     * built-in OTP form, the page says only "Invalid authenticator code." so a locked account is not revealed.
+     *
+     * @return {@code true} when the user is locked out and the page was set
+     */
+    private static boolean lockedOut(AuthenticationFlowContext context, SmsCodeStep step, String number) {
+        String error = AuthenticatorUtils.getDisabledByBruteForceEventError(context, context.getUser());
+        if (error == null) {
+            return false;
+        }
+        context.getEvent().user(context.getUser()).error(error);
+        String message = Errors.USER_TEMPORARILY_DISABLED.equals(error)
+                ? "accountTemporarilyDisabledMessageTotp" : "accountPermanentlyDisabledMessageTotp";
+        Response page = SmsCodePages.forStatus(step, form(context), number, false)
+                .setError(message)
+                .createForm(SmsCodePages.TEMPLATE);
+        context.forceChallenge(page);
+        return true;
+    }
+
+    /** The detector only counts categories {@code password}, {@code otp}, {@code recovery-authn-codes}. */
+    private static void reportFailureToBruteForce(AuthenticationFlowContext context) {
+        RealmModel realm = context.getRealm();
+        if (realm.isBruteForceProtected()) {
+            context.getProtector().failedLogin(realm, context.getUser(), context.getConnection(),
+                    context.getUriInfo(), Set.of(OTPCredentialModel.TYPE));
+        }
+    }
+
+    @Override
+    public boolean requiresUser() {
+        return true;
+    }
+
+    @Override
+    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
+        return SmsOtpCredentialProvider.boundNumber(user).isPresent();
+    }
+
+    @Override
+    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
+        var authSession = session.getContext().getAuthenticationSession();
+        if (authSession != null && !authSession.getRequiredActions().contains(ConfigureSmsOtpFactory.ID)) {
+            authSession.addRequiredAction(ConfigureSmsOtpFactory.ID);
+        }
+    }
+
+    @Override
+    public SmsOtpCredentialProvider getCredentialProvider(KeycloakSession session) {
+        return (SmsOtpCredentialProvider) session.getProvider(CredentialProvider.class,
+                SmsOtpCredentialProviderFactory.ID);
+    }
+
+    @Override
+    public void close() {
+    }
+}

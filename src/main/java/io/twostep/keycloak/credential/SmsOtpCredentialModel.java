@@ -1,0 +1,81 @@
+package io.twostep.keycloak.credential;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.twostep.keycloak.phone.PhoneNumbers;
+import org.keycloak.common.util.Time;
+import org.keycloak.credential.CredentialModel;
+import org.keycloak.util.JsonSerialization;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The {@code sms-otp} credential: a phone number the user proved by entering a code sent to it. Codes go only to
+ * this number, never to the {@code phoneNumber} attribute (SECURITY.md S13). Credential data:
+ * {@code {"phoneNumber":"+4915123456789"}}; there is no secret.
+ */
+public final class SmsOtpCredentialModel extends CredentialModel {
+
+    /** Credential type, also the authenticator's reference category. */
+    public static final String TYPE = "sms-otp";
+
+    /** Shape of the credential data. */
+    public record Data(String phoneNumber) {
+        @JsonCreator
+        public Data(@JsonProperty("phoneNumber") String phoneNumber) {
+            this.phoneNumber = phoneNumber;
+        }
+    }
+
+    private final Data data;
+
+    private SmsOtpCredentialModel(Data data) {
+        this.data = data;
+    }
+
+    /**
+     * @param e164 the proven number, E.164 with {@code +}
+     * @return a new, unsaved credential labelled with the masked number
+     */
+    public static SmsOtpCredentialModel forNumber(String e164) {
+        SmsOtpCredentialModel model = new SmsOtpCredentialModel(new Data(e164));
+        model.setType(TYPE);
+        model.setCreatedDate(Time.currentTimeMillis());
+        model.setUserLabel(PhoneNumbers.mask(e164));
+        model.setSecretData("{}");
+        try {
+            model.setCredentialData(JsonSerialization.writeValueAsString(model.data));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return model;
+    }
+
+    /**
+     * @param stored a stored credential of type {@value #TYPE}
+     * @return the typed view
+     * @throws UncheckedIOException when its data is not the expected JSON
+     */
+    public static SmsOtpCredentialModel from(CredentialModel stored) {
+        Data data;
+        try {
+            data = JsonSerialization.readValue(stored.getCredentialData(), Data.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable sms-otp credential data", e);
+        }
+        SmsOtpCredentialModel model = new SmsOtpCredentialModel(data);
+        model.setId(stored.getId());
+        model.setType(stored.getType());
+        model.setCreatedDate(stored.getCreatedDate());
+        model.setUserLabel(stored.getUserLabel());
+        model.setSecretData(stored.getSecretData());
+        model.setCredentialData(stored.getCredentialData());
+        return model;
+    }
+
+    /** @return the proven number, E.164 with {@code +} */
+    public String phoneNumber() {
+        return data.phoneNumber();
+    }
+}

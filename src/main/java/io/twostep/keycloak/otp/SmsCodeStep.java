@@ -1,0 +1,216 @@
+package io.twostep.keycloak.otp;
+
+import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.sms.SentSms;
+import io.twostep.keycloak.sms.SmsSendException;
+import io.twostep.keycloak.sms.SmsSender;
+import org.jboss.logging.Logger;
+import org.keycloak.common.util.SecretGenerator;
+import org.keycloak.common.util.Time;
+import org.keycloak.crypto.Algorithm;
+import org.keycloak.crypto.KeyUse;
+import org.keycloak.crypto.KeyWrapper;
+import org.keycloak.events.EventBuilder;
+import org.keycloak.events.EventType;
+import org.keycloak.forms.login.LoginFormsProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.sessions.AuthenticationSessionModel;
+import org.keycloak.theme.Theme;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Sends and checks SMS codes for one authentication session: the Keycloak plumbing around {@link SmsCodeState}.
+ * Used by the {@code sms-otp-form} authenticator and the {@code configure-sms-otp} required action.
+ */
+public final class SmsCodeStep {
+
+    /** Outcome of {@link #send}. */
+    public sealed interface SendOutcome {
+        record Sent(String maskedNumber) implements SendOutcome {
+        }
+
+        record Cooldown(int seconds) implements SendOutcome {
+        }
+
+        record CapReached() implements SendOutcome {
+        }
+
+        record Failed(SmsSendException.Reason reason) implements SendOutcome {
+        }
+    }
+
+    /** Longest code input looked at, in characters; longer input is refused as malformed. */
+    private static final int MAX_INPUT = 64;
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+    private static final Logger LOG = Logger.getLogger(SmsCodeStep.class);
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+    private final UserModel user;
+    private final AuthenticationSessionModel authSession;
+    private final SmsCodeSettings settings;
+    private final SmsCodeState state;
+    private final String binding;
+
+    /**
+     * @param notePrefix separates this step's notes from another step's in the same authentication session
+     */
+    public SmsCodeStep(KeycloakSession session, RealmModel realm, UserModel user,
+                       AuthenticationSessionModel authSession, SmsCodeSettings settings, String notePrefix) {
+        this.session = session;
+        this.realm = realm;
+        this.user = user;
+        this.authSession = authSession;
+        this.settings = settings;
+        this.state = new SmsCodeState(new AuthNotes(authSession), notePrefix);
+        this.binding = authSession.getParentSession().getId() + "/" + authSession.getTabId() + "/" + notePrefix;
+    }
+
+    /** @return the settings in force */
+    public SmsCodeSettings settings() {
+        return settings;
+    }
+
+    /** @return the persisted state of this step's code */
+    public SmsCodeState state() {
+        return state;
+    }
+
+    /** @return where the current code stands now */
+    public SmsCodeState.Status status() {
+        return state.status(Time.currentTime(), settings);
+    }
+
+    /**
+     * Sends a fresh code to {@code e164} unless the cooldown or the per-login cap forbids it. Emits an event either
+     * way (code sent with masked number and message id, or send failed with the reason).
+     *
+     * @param e164  destination, E.164 with {@code +}
+     * @param event the flow's event builder; cloned, not changed
+     * @return what happened
+     */
+    public SendOutcome send(String e164, EventBuilder event) {
+        long now = Time.currentTime();
+        SmsCodeState.SendDecision decision = state.nextSend(now, settings);
+        if (decision instanceof SmsCodeState.SendDecision.Cooldown cooldown) {
+            return new SendOutcome.Cooldown(cooldown.seconds());
+        }
+        if (decision instanceof SmsCodeState.SendDecision.CapReached) {
+            return new SendOutcome.CapReached();
+        }
+        state.recordSendAttempt(now);
+        String masked = PhoneNumbers.mask(e164);
+        String code = SecretGenerator.getInstance().randomString(settings.codeLength(), SecretGenerator.DIGITS);
+        try {
+            CodeHasher hasher = hasher();
+            String text = smsText(code);
+            SmsSender sender = session.getProvider(SmsSender.class);
+            if (sender == null) {
+                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled");
+            }
+            SentSms sent = sender.send(e164, text);
+            state.recordIssued(hasher.hash(binding, code), now, settings);
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_SENT)
+                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
+                    .detail(TwoStepEvents.MESSAGE_ID, sent.messageId())
+                    .success();
+            return new SendOutcome.Sent(masked);
+        } catch (SmsSendException e) {
+            LOG.warnf("SMS to %s for user %s in realm %s not sent: %s (%s)", masked, user.getId(), realm.getName(),
+                    e.getReason().eventValue(), e.getMessage());
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.SEND_FAILED)
+                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
+                    .detail(TwoStepEvents.REASON, e.getReason().eventValue())
+                    .error(TwoStepEvents.ERROR_SEND_FAILED);
+            return new SendOutcome.Failed(e.getReason());
+        }
+    }
+
+    /**
+     * @param input what the user typed, possibly {@code null}
+     * @return the digits without spaces when they have the configured length, otherwise {@code null}
+     */
+    public String normalise(String input) {
+        if (input == null || input.length() > MAX_INPUT) {
+            return null;
+        }
+        String digits = input.replace(" ", "").replace("-", "");
+        return digits.length() == settings.codeLength() && DIGITS.matcher(digits).matches() ? digits : null;
+    }
+
+    /**
+     * Checks a well-formed code (see {@link #normalise}) against the stored hash.
+     *
+     * @param code digits of the configured length
+     * @return the outcome; a correct code is used up
+     */
+    public SmsCodeState.Verification verify(String code) {
+        CodeHasher hasher = hasher();
+        return state.verify(hash -> hasher.matches(hash, binding, code), Time.currentTime(), settings);
+    }
+
+    /**
+     * Fills the attributes {@code sms-otp-form.ftl} reads.
+     *
+     * @param form         the form to fill
+     * @param maskedNumber number to show, already masked
+     */
+    public LoginFormsProvider fill(LoginFormsProvider form, String maskedNumber) {
+        long now = Time.currentTime();
+        return form.setAttribute("twoStepMaskedNumber", maskedNumber)
+                .setAttribute("twoStepCodeLength", settings.codeLength())
+                .setAttribute("twoStepResendWait", state.cooldownRemaining(now, settings))
+                .setAttribute("twoStepSendsLeft", state.sendsLeft(settings))
+                .setAttribute("twoStepCodeActive", state.status(now, settings) == SmsCodeState.Status.ACTIVE);
+    }
+
+    private CodeHasher hasher() {
+        KeyWrapper key = session.keys().getActiveKey(realm, KeyUse.SIG, Algorithm.HS512);
+        if (key == null || key.getSecretKey() == null) {
+            throw new IllegalStateException("realm " + realm.getName() + " has no active HS512 key");
+        }
+        return new CodeHasher(key.getSecretKey());
+    }
+
+    private String smsText(String code) throws SmsSendException {
+        Locale locale = session.getContext().resolveLocale(user);
+        Properties messages;
+        try {
+            messages = session.theme().getTheme(Theme.Type.LOGIN).getEnhancedMessages(realm, locale);
+        } catch (IOException e) {
+            throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "login theme messages unreadable");
+        }
+        String pattern = messages.getProperty(SmsText.MESSAGE_KEY,
+                "{0}: your login code is {1}. It is valid for {2} minutes. Do not share it with anyone.");
+        String brand = realm.getDisplayName() == null || realm.getDisplayName().isBlank()
+                ? realm.getName() : realm.getDisplayName().replaceAll("<[^>]*>", "");
+        String host = session.getContext().getUri().getBaseUri().getHost();
+        return SmsText.format(pattern, locale, brand, code, settings.codeTtlSeconds(), host);
+    }
+
+    /** Auth notes of an authentication session as {@link SmsCodeState.Notes}. */
+    private record AuthNotes(AuthenticationSessionModel authSession) implements SmsCodeState.Notes {
+        @Override
+        public String get(String key) {
+            return authSession.getAuthNote(key);
+        }
+
+        @Override
+        public void set(String key, String value) {
+            authSession.setAuthNote(key, value);
+        }
+
+        @Override
+        public void remove(String key) {
+            authSession.removeAuthNote(key);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.twostep.keycloak.otp;
+
+/**
+ * Names of the event details this extension adds. Every event it emits carries {@link #EVENT} saying which step it
+ * records; numbers appear only masked (SECURITY.md S11, S27).
+ */
+public final class TwoStepEvents {
+
+    /** Detail: which two-step event this is, one of the {@code *_SENT}, ... values below. */
+    public static final String EVENT = "two_step_event";
+    /** Detail: the destination, masked like {@code +49•••••••••89}. */
+    public static final String MASKED_NUMBER = "phone_number_masked";
+    /** Detail: the gateway's message id. */
+    public static final String MESSAGE_ID = "sms_message_id";
+    /** Detail: why a send failed ({@code temporary}, {@code invalid_number}, {@code configuration}, {@code provider_down}). */
+    public static final String REASON = "reason";
+    /** Detail: the credential type involved. */
+    public static final String CREDENTIAL_TYPE = "credential_type";
+
+    public static final String CODE_SENT = "sms_code_sent";
+    public static final String SEND_FAILED = "sms_send_failed";
+    public static final String CODE_ACCEPTED = "sms_code_accepted";
+    public static final String CODE_REFUSED = "sms_code_refused";
+    public static final String NUMBER_BOUND = "sms_number_bound";
+
+    /** Error code of a failed send on {@code LOGIN_ERROR} / {@code CUSTOM_REQUIRED_ACTION_ERROR} events. */
+    public static final String ERROR_SEND_FAILED = "sms_send_failed";
+
+    private TwoStepEvents() {
+    }
+}

@@ -1,0 +1,32 @@
+package io.twostep.keycloak.phone;
+
+/** Display helpers for numbers that are already E.164. */
+public final class PhoneNumbers {
+
+    private static final char BULLET = '\u2022';
+
+    private PhoneNumbers() {
+    }
+
+    /**
+     * Masks a number for pages, logs and events: keeps the {@code +}, the first two digits and the last two.
+     * SECURITY.md S11.
+     *
+     * @param e164 number in E.164 with {@code +}, e.g. {@code +4915123456789}
+     * @return e.g. {@code +49•••••••••89}; {@code •••} for {@code null} or very short input
+     */
+    public static String mask(String e164) {
+        if (e164 == null) {
+            return "\u2022\u2022\u2022";
+        }
+        String digits = e164.startsWith("+") ? e164.substring(1) : e164;
+        if (digits.length() < 6) {
+            return "\u2022\u2022\u2022";
+        }
+        StringBuilder masked = new StringBuilder("+").append(digits, 0, 2);
+        for (int i = 2; i < digits.length() - 2; i++) {
+            masked.append(BULLET);
+        }
+        return masked.append(digits, digits.length() - 2, digits.length()).toString();
+    }
+}

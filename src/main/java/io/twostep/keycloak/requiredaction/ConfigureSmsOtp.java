@@ -1,0 +1,202 @@
+package io.twostep.keycloak.requiredaction;
+
+import io.twostep.keycloak.credential.SmsOtpCredentialModel;
+import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
+import io.twostep.keycloak.credential.SmsOtpCredentialProviderFactory;
+import io.twostep.keycloak.otp.SmsCodePages;
+import io.twostep.keycloak.otp.SmsCodeSettings;
+import io.twostep.keycloak.otp.SmsCodeState;
+import io.twostep.keycloak.otp.SmsCodeStep;
+import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.phone.PhonePolicy;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import org.keycloak.authentication.CredentialRegistrator;
+import org.keycloak.authentication.InitiatedActionSupport;
+import org.keycloak.authentication.RequiredActionContext;
+import org.keycloak.authentication.RequiredActionProvider;
+import org.keycloak.credential.CredentialProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RequiredActionConfigModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.FormMessage;
+import org.keycloak.sessions.AuthenticationSessionModel;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code configure-sms-otp}: the user enters a mobile number (or confirms the one on file), receives a code and
+ * enters it; only then is the number bound as an {@code sms-otp} credential and mirrored into
+ * {@code phoneNumber}/{@code phoneNumberVerified} (SECURITY.md S13). The page recommends an authenticator app
+ * and offers it (S15).
+ */
+final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistrator {
+
+    static final String PHONE_TEMPLATE = "configure-sms-otp.ftl";
+    static final String PHONE_FIELD = "phoneNumber";
+    private static final String NOTE_PREFIX = "two-step.enrol";
+    private static final String PENDING_NUMBER = NOTE_PREFIX + ".number";
+
+    @Override
+    public InitiatedActionSupport initiatedActionSupport() {
+        return InitiatedActionSupport.SUPPORTED;
+    }
+
+    @Override
+    public void evaluateTriggers(RequiredActionContext context) {
+    }
+
+    @Override
+    public void requiredActionChallenge(RequiredActionContext context) {
+        String pending = context.getAuthenticationSession().getAuthNote(PENDING_NUMBER);
+        if (pending != null) {
+            context.challenge(SmsCodePages.render(SmsCodePages.forStatus(step(context), context.form(), pending, true)));
+            return;
+        }
+        context.challenge(phonePage(context, numberOnFile(context), null));
+    }
+
+    @Override
+    public void processAction(RequiredActionContext context) {
+        MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        String pending = authSession.getAuthNote(PENDING_NUMBER);
+
+        if (form.containsKey("use-app")) {
+            context.getUser().addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
+            authSession.removeAuthNote(PENDING_NUMBER);
+            context.success();
+            return;
+        }
+        if (form.containsKey("change-number")) {
+            authSession.removeAuthNote(PENDING_NUMBER);
+            context.challenge(phonePage(context, pending, null));
+            return;
+        }
+        if (pending != null && form.containsKey("resend")) {
+            SmsCodeStep step = step(context);
+            SmsCodeStep.SendOutcome outcome = step.send(pending, context.getEvent());
+            context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, context.form(), outcome, pending, true)));
+            return;
+        }
+        if (pending != null && form.containsKey(SmsCodePages.CODE_FIELD)) {
+            verifyCode(context, pending, form.getFirst(SmsCodePages.CODE_FIELD));
+            return;
+        }
+        if (form.containsKey(PHONE_FIELD)) {
+            startWithNumber(context, form.getFirst(PHONE_FIELD));
+            return;
+        }
+        requiredActionChallenge(context);
+    }
+
+    private void startWithNumber(RequiredActionContext context, String input) {
+        PhonePolicy.Result result = policy(context).check(input);
+        if (!result.accepted()) {
+            context.challenge(phonePage(context, input, rejectionMessage(result.rejection())));
+            return;
+        }
+        String e164 = result.e164();
+        context.getAuthenticationSession().setAuthNote(PENDING_NUMBER, e164);
+        SmsCodeStep step = step(context);
+        SmsCodeStep.SendOutcome outcome = step.send(e164, context.getEvent());
+        context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, context.form(), outcome, e164, true)));
+    }
+
+    private void verifyCode(RequiredActionContext context, String pending, String input) {
+        SmsCodeStep step = step(context);
+        String code = step.normalise(input);
+        if (code == null) {
+            context.challenge(SmsCodePages.forStatus(step, context.form(), pending, true)
+                    .addError(new FormMessage(SmsCodePages.CODE_FIELD, "twoStepSmsCodeMalformed",
+                            Integer.toString(step.settings().codeLength())))
+                    .createForm(SmsCodePages.TEMPLATE));
+            return;
+        }
+        SmsCodeState.Verification verification = step.verify(code);
+        if (verification != SmsCodeState.Verification.ACCEPTED) {
+            if (verification == SmsCodeState.Verification.WRONG
+                    || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {
+                context.getEvent().clone().event(org.keycloak.events.EventType.CUSTOM_REQUIRED_ACTION_ERROR)
+                        .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_REFUSED)
+                        .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(pending))
+                        .error(org.keycloak.events.Errors.INVALID_CODE);
+            }
+            context.challenge(SmsCodePages.render(
+                    SmsCodePages.afterVerification(step, context.form(), pending, verification, true)));
+            return;
+        }
+        SmsOtpCredentialProvider credentials = (SmsOtpCredentialProvider) context.getSession()
+                .getProvider(CredentialProvider.class, SmsOtpCredentialProviderFactory.ID);
+        credentials.bind(context.getRealm(), context.getUser(), pending);
+        context.getAuthenticationSession().removeAuthNote(PENDING_NUMBER);
+        context.getEvent()
+                .detail(TwoStepEvents.EVENT, TwoStepEvents.NUMBER_BOUND)
+                .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
+                .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(pending));
+        context.success();
+    }
+
+    private Response phonePage(RequiredActionContext context, String prefill, String errorKey) {
+        var form = context.form()
+                .setAttribute("twoStepPhoneValue", prefill == null ? "" : prefill)
+                .setAttribute("twoStepPhoneOnFile", prefill != null && prefill.equals(numberOnFile(context)))
+                .setAttribute("twoStepDefaultRegion", policy(context).defaultRegion() == null ? ""
+                        : policy(context).defaultRegion());
+        if (errorKey != null) {
+            form.addError(new FormMessage(PHONE_FIELD, errorKey));
+        }
+        return form.createForm(PHONE_TEMPLATE);
+    }
+
+    /** The admin-entered {@code phoneNumber} attribute, when it passes the policy. */
+    private String numberOnFile(RequiredActionContext context) {
+        String onFile = context.getUser().getFirstAttribute("phoneNumber");
+        if (onFile == null) {
+            return null;
+        }
+        PhonePolicy.Result result = policy(context).check(onFile);
+        return result.accepted() ? result.e164() : null;
+    }
+
+    static String rejectionMessage(PhonePolicy.Rejection rejection) {
+        String name = rejection.name().toLowerCase(Locale.ROOT);
+        StringBuilder key = new StringBuilder("twoStepPhone");
+        for (String part : name.split("_")) {
+            key.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return key.toString();
+    }
+
+    private static SmsCodeStep step(RequiredActionContext context) {
+        return new SmsCodeStep(context.getSession(), context.getRealm(), context.getUser(),
+                context.getAuthenticationSession(), SmsCodeSettings.from(config(context)), NOTE_PREFIX);
+    }
+
+    private static PhonePolicy policy(RequiredActionContext context) {
+        Map<String, String> config = config(context);
+        try {
+            return PhonePolicy.of(config.get(ConfigureSmsOtpFactory.DEFAULT_REGION),
+                    config.get(ConfigureSmsOtpFactory.ALLOWED_REGIONS));
+        } catch (IllegalArgumentException e) {
+            // Refused when saved; an imported realm may still carry a bad value: fall back to the strictest policy.
+            return new PhonePolicy(null, java.util.Set.of());
+        }
+    }
+
+    private static Map<String, String> config(RequiredActionContext context) {
+        RequiredActionConfigModel config = context.getConfig();
+        return config == null || config.getConfig() == null ? Map.of() : config.getConfig();
+    }
+
+    @Override
+    public String getCredentialType(KeycloakSession session, AuthenticationSessionModel authenticationSession) {
+        return SmsOtpCredentialModel.TYPE;
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,46 @@
+package io.twostep.keycloak.sms;
+
+/**
+ * A text message could not be sent. The {@link Reason} decides what the user is told; the detail is for the
+ * server log and events and must never contain a code, a secret or a full phone number.
+ */
+public final class SmsSendException extends Exception {
+
+    /** Why sending failed, grouped by what the user can do about it. */
+    public enum Reason {
+        /** The gateway is busy or throttling; trying again in a moment may work. */
+        TEMPORARY,
+        /** The gateway says this number cannot receive SMS (invalid, barred, deactivated). */
+        INVALID_NUMBER,
+        /** Our account or settings are wrong (credentials, sender id, credit, trial list); an admin must act. */
+        CONFIGURATION,
+        /** The gateway failed, answered garbage or did not answer within the timeout. */
+        PROVIDER_DOWN;
+
+        /** @return {@code true} when an immediate retry may succeed */
+        public boolean isTransient() {
+            return this == TEMPORARY || this == PROVIDER_DOWN;
+        }
+
+        /** @return the lower-case name used in events, e.g. {@code invalid_number} */
+        public String eventValue() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final Reason reason;
+
+    /**
+     * @param reason what kind of failure this is
+     * @param detail a short, secret-free description (gateway status and its text, HTTP status, exception class)
+     */
+    public SmsSendException(Reason reason, String detail) {
+        super(detail);
+        this.reason = reason;
+    }
+
+    /** @return the kind of failure */
+    public Reason getReason() {
+        return reason;
+    }
+}

@@ -1,0 +1,63 @@
+package io.twostep.keycloak.sms.vonage;
+
+import com.vonage.client.VonageApiResponseException;
+import com.vonage.client.VonageClient;
+import com.vonage.client.sms.MessageStatus;
+import com.vonage.client.sms.SmsSubmissionResponse;
+import com.vonage.client.sms.SmsSubmissionResponseMessage;
+import com.vonage.client.sms.messages.TextMessage;
+import io.twostep.keycloak.sms.Gsm7;
+import io.twostep.keycloak.sms.SentSms;
+import io.twostep.keycloak.sms.SmsSendException;
+import io.twostep.keycloak.sms.SmsSendException.Reason;
+import io.twostep.keycloak.sms.SmsSender;
+
+import java.util.List;
+
+/** Sends SMS through the Vonage SMS API with the factory's shared {@link VonageClient}. */
+final class VonageSmsSender implements SmsSender {
+
+    private final VonageClient client;
+    private final String from;
+
+    VonageSmsSender(VonageClient client, String from) {
+        this.client = client;
+        this.from = from;
+    }
+
+    @Override
+    public SentSms send(String to, String text) throws SmsSendException {
+        if (client == null) {
+            throw new SmsSendException(Reason.CONFIGURATION,
+                    "vonage sender is not configured: set api-key and api-secret or signature-secret");
+        }
+        TextMessage message = new TextMessage(from, to.startsWith("+") ? to.substring(1) : to, text,
+                !Gsm7.canEncode(text));
+        SmsSubmissionResponse response;
+        try {
+            response = client.getSmsClient().submitMessage(message);
+        } catch (VonageApiResponseException e) {
+            throw new SmsSendException(VonageStatusMapping.forHttpStatus(e.getStatusCode()),
+                    "vonage answered HTTP " + e.getStatusCode());
+        } catch (RuntimeException e) {
+            // VonageMethodFailedException (I/O, timeout), VonageResponseParseException (non-JSON) and the like.
+            throw new SmsSendException(Reason.PROVIDER_DOWN, "vonage call failed: " + e.getClass().getSimpleName());
+        }
+        return checkEveryPart(response);
+    }
+
+    private static SentSms checkEveryPart(SmsSubmissionResponse response) throws SmsSendException {
+        List<SmsSubmissionResponseMessage> parts = response == null ? null : response.getMessages();
+        if (parts == null || parts.isEmpty()) {
+            throw new SmsSendException(Reason.PROVIDER_DOWN, "vonage answered without message parts");
+        }
+        for (SmsSubmissionResponseMessage part : parts) {
+            MessageStatus status = part.getStatus();
+            if (status != MessageStatus.OK) {
+                int code = status == null ? -1 : status.getMessageStatus();
+                throw new SmsSendException(VonageStatusMapping.forStatus(code), "vonage status " + code);
+            }
+        }
+        return new SentSms(parts.get(0).getId(), parts.size());
+    }
+}

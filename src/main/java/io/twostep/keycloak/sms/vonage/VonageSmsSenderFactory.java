@@ -1,0 +1,119 @@
+package io.twostep.keycloak.sms.vonage;
+
+import com.vonage.client.HttpConfig;
+import com.vonage.client.VonageClient;
+import io.twostep.keycloak.sms.SmsSender;
+import io.twostep.keycloak.sms.SmsSenderFactory;
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+
+import java.util.List;
+import java.util.logging.Level;
+
+/**
+ * The {@code vonage} SMS sender (default). Options, as Keycloak SPI config
+ * ({@code --spi-sms-sender--vonage--<option>} or {@code KC_SPI_SMS_SENDER__VONAGE__<OPTION>}):
+ * {@code api-key}, {@code api-secret} and/or {@code signature-secret}, {@code from} (sender id, default
+ * {@code Keycloak}), {@code base-uri} (default Vonage's own), {@code timeout-ms} (default 5000, 100–30000).
+ *
+ * <p>One {@link VonageClient} is built at start-up and shared by every session.
+ */
+public final class VonageSmsSenderFactory implements SmsSenderFactory {
+
+    /** Provider id. */
+    public static final String ID = "vonage";
+    static final int DEFAULT_TIMEOUT_MS = 5000;
+
+    private static final Logger LOG = Logger.getLogger(VonageSmsSenderFactory.class);
+
+    /**
+     * Vonage SDK loggers that print request bodies (code and number) or signing input: silenced for good. Held
+     * here so that the JUL loggers, and their level, are not garbage-collected.
+     */
+    private static final List<java.util.logging.Logger> SILENCED_SDK_LOGGERS = List.of(
+            java.util.logging.Logger.getLogger("com.vonage.client.auth.RequestSigning"),
+            java.util.logging.Logger.getLogger("com.vonage.client.AbstractMethod"),
+            java.util.logging.Logger.getLogger("com.vonage.client.DynamicEndpoint"),
+            java.util.logging.Logger.getLogger("com.vonage.client.sms"));
+
+    private VonageClient client;
+    private String from;
+
+    @Override
+    public SmsSender create(KeycloakSession session) {
+        return new VonageSmsSender(client, from);
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+        SILENCED_SDK_LOGGERS.forEach(l -> l.setLevel(Level.OFF));
+        from = config.get("from", "Keycloak");
+        String apiKey = config.get("api-key");
+        String apiSecret = config.get("api-secret");
+        String signatureSecret = config.get("signature-secret");
+        int timeoutMs = clampTimeout(config.getInt("timeout-ms", DEFAULT_TIMEOUT_MS));
+        if (isBlank(apiKey) || (isBlank(apiSecret) && isBlank(signatureSecret))) {
+            LOG.info("SMS sender 'vonage' has no api-key and api-secret/signature-secret: sending SMS will fail "
+                    + "until they are set");
+            return;
+        }
+        HttpConfig.Builder http = HttpConfig.builder().timeoutMillis(timeoutMs);
+        String baseUri = config.get("base-uri");
+        if (!isBlank(baseUri)) {
+            http.baseUri(baseUri);
+        }
+        VonageClient.Builder builder = VonageClient.builder().apiKey(apiKey).httpConfig(http.build());
+        if (!isBlank(apiSecret)) {
+            builder.apiSecret(apiSecret);
+        }
+        if (!isBlank(signatureSecret)) {
+            builder.signatureSecret(signatureSecret);
+        }
+        client = builder.build();
+        LOG.infof("SMS sender 'vonage' ready (timeout %d ms, custom base URI: %s)", timeoutMs, !isBlank(baseUri));
+    }
+
+    static int clampTimeout(int timeoutMs) {
+        return Math.max(100, Math.min(timeoutMs, 30_000));
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public int order() {
+        return 1; // the default sender of the SPI
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        return ProviderConfigurationBuilder.create()
+                .property().name("api-key").type("string").helpText("Vonage API key").add()
+                .property().name("api-secret").type("string").secret(true).helpText("Vonage API secret").add()
+                .property().name("signature-secret").type("string").secret(true)
+                .helpText("Vonage signature secret (signed requests)").add()
+                .property().name("from").type("string").helpText("Sender id shown on the phone").defaultValue("Keycloak").add()
+                .property().name("base-uri").type("string").helpText("Vonage API base URI (regional endpoint or test double)").add()
+                .property().name("timeout-ms").type("int").helpText("Connect and read timeout in milliseconds")
+                .defaultValue(DEFAULT_TIMEOUT_MS).add()
+                .build();
+    }
+}

@@ -1,0 +1,70 @@
+package io.twostep.keycloak.it;
+
+import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.PhoneEnrolmentPage;
+import io.twostep.keycloak.support.SmsCodePage;
+import io.twostep.keycloak.support.TestUsers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.keycloak.testframework.annotations.InjectRealm;
+import org.keycloak.testframework.oauth.OAuthClient;
+import org.keycloak.testframework.oauth.annotations.InjectOAuthClient;
+import org.keycloak.testframework.realm.ManagedRealm;
+import org.keycloak.testframework.ui.annotations.InjectPage;
+import org.keycloak.testframework.ui.annotations.InjectWebDriver;
+import org.keycloak.testframework.ui.page.LoginPage;
+import org.keycloak.testframework.ui.webdriver.ManagedWebDriver;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What every journey needs: the demo realm, a browser, the OAuth test client and the fake Vonage. */
+abstract class AbstractJourneyTest {
+
+    @InjectRealm(fromJson = "/realm-export.json")
+    ManagedRealm realm;
+
+    @InjectWebDriver
+    ManagedWebDriver driver;
+
+    @InjectOAuthClient
+    OAuthClient oauth;
+
+    @InjectPage
+    LoginPage loginPage;
+
+    final FakeVonage vonage = FakeVonage.instance();
+    SmsCodePage codePage;
+    PhoneEnrolmentPage phonePage;
+
+    @BeforeEach
+    void freshBrowser() {
+        vonage.reset();
+        codePage = new SmsCodePage(driver);
+        phonePage = new PhoneEnrolmentPage(driver);
+        // A page of the realm that never redirects, so the cookies deleted are Keycloak's.
+        driver.open(realm.getBaseUrl() + "/protocol/openid-connect/logout");
+        driver.cookies().deleteAll();
+    }
+
+    @AfterEach
+    void gatewayBackToNormal() {
+        vonage.reset();
+    }
+
+    /** Opens the login page and passes the first factor. */
+    void passwordStep(String username) {
+        oauth.openLoginForm();
+        loginPage.fillLogin(username, TestUsers.PASSWORD);
+        loginPage.submit();
+    }
+
+    void assertLoggedIn() {
+        driver.waiting().waitForOAuthCallback();
+        assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
+    }
+
+    void assertNotLoggedIn() {
+        assertTrue(!driver.getCurrentUrl().contains("code="), "no authorization code may reach the client");
+    }
+}

@@ -1,0 +1,202 @@
+package io.twostep.keycloak.it;
+
+import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.TestUsers;
+import io.twostep.keycloak.support.TwoStepServerConfig;
+import org.junit.jupiter.api.Test;
+import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
+import org.keycloak.testframework.realm.RealmBuilder;
+
+import java.util.Map;
+import org.keycloak.testframework.remote.timeoffset.InjectTimeOffSet;
+import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A user with a bound number logs in with a code sent by SMS. */
+@KeycloakIntegrationTest(config = TwoStepServerConfig.class)
+class SmsLoginJourneyTest extends AbstractJourneyTest {
+
+    @InjectTimeOffSet
+    TimeOffSet timeOffSet;
+
+    private String enrolledUser(String name) {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), name, number);
+        return number;
+    }
+
+    @Test
+    void correctCodeLogsIn() {
+        String number = enrolledUser("login-ok");
+        passwordStep("login-ok");
+
+        codePage.assertCurrent();
+        FakeVonage.Sms sms = vonage.last(number);
+        assertTrue(codePage.sentToText().contains("+49") && codePage.sentToText().contains(number.substring(number.length() - 2)),
+                "the page names the masked number");
+        assertFalse(codePage.sentToText().contains(number.substring(3)), "the page never shows the full number");
+        assertEquals("TwoStep", sms.from());
+        assertEquals("one-time-code", codePage.codeInput().getAttribute("autocomplete"));
+        assertEquals("numeric", codePage.codeInput().getAttribute("inputmode"));
+        assertTrue(sms.text().startsWith("Two-step demo: your login code is " + sms.code()), sms.text());
+        assertTrue(sms.text().endsWith("\n\n@localhost #" + sms.code()), "origin-bound last line");
+
+        codePage.enterCode(sms.code());
+        assertLoggedIn();
+    }
+
+    @Test
+    void wrongCodeShowsSameFormWithErrorThenRightCodeLogsIn() {
+        String number = enrolledUser("login-wrong");
+        passwordStep("login-wrong");
+        String code = vonage.last(number).code();
+
+        codePage.enterCode(code.equals("000000") ? "111111" : "000000");
+        codePage.assertCurrent();
+        assertEquals("That code is not right. Check the text message and try again.", codePage.fieldError().orElseThrow());
+        assertNotLoggedIn();
+
+        codePage.enterCode(code);
+        assertLoggedIn();
+        assertEquals(1, vonage.to(number).size(), "a wrong code sends nothing new");
+    }
+
+    @Test
+    void malformedInputIsAFormErrorNotAnAttempt() {
+        String number = enrolledUser("login-malformed");
+        passwordStep("login-malformed");
+        String code = vonage.last(number).code();
+        for (String bad : new String[]{"abcdef", "12345", "1234567890123", "１２３４５６", ""}) {
+            codePage.enterCode(bad);
+            codePage.assertCurrent();
+            assertEquals("Enter the 6-digit code from the text message.", codePage.fieldError().orElseThrow());
+        }
+        codePage.enterCode(code.substring(0, 3) + " " + code.substring(3));
+        assertLoggedIn();
+    }
+
+    @Test
+    void reloadSendsNothing() {
+        String number = enrolledUser("login-reload");
+        passwordStep("login-reload");
+        codePage.assertCurrent();
+        String code = vonage.last(number).code();
+
+        driver.navigate().refresh();
+        codePage.assertCurrent();
+        driver.navigate().refresh();
+        codePage.assertCurrent();
+
+        assertEquals(1, vonage.to(number).size(), "reloading the page must not send another SMS");
+        codePage.enterCode(code);
+        assertLoggedIn();
+    }
+
+    @Test
+    void fifthWrongCodeKillsTheCode() {
+        // Keycloak's own quick-login check would lock the account first; this test is about the code's own limit.
+        realm.updateWithCleanup(r -> r.bruteForceProtected(false));
+        String number = enrolledUser("login-five-wrong");
+        passwordStep("login-five-wrong");
+        String code = vonage.last(number).code();
+        String wrong = code.equals("999999") ? "888888" : "999999";
+        for (int i = 0; i < 5; i++) {
+            codePage.enterCode(wrong);
+        }
+        codePage.enterCode(code);
+        codePage.assertCurrent();
+        assertEquals("Too many wrong codes. Ask for a new code.", codePage.errorMessage().orElseThrow());
+        assertNotLoggedIn();
+    }
+
+    @Test
+    void wrongCodesCountTowardKeycloakBruteForceDetection() {
+        realm.updateWithCleanup(r -> {
+            RealmBuilder updated = r.bruteForceProtected(true).failureFactor(3);
+            updated.build().setQuickLoginCheckMilliSeconds(1L);
+            return updated;
+        });
+        String number = enrolledUser("login-brute");
+        passwordStep("login-brute");
+        String code = vonage.last(number).code();
+        String wrong = code.equals("999999") ? "888888" : "999999";
+        for (int i = 0; i < 3; i++) {
+            codePage.enterCode(wrong);
+        }
+
+        codePage.enterCode(code);
+        codePage.assertCurrent();
+        assertEquals("Invalid authenticator code.", codePage.errorMessage().orElseThrow());
+        assertNotLoggedIn();
+        Map<String, Object> status = realm.admin().attackDetection()
+                .bruteForceUserStatus(TestUsers.id(realm.admin(), "login-brute"));
+        assertEquals(Boolean.TRUE, status.get("disabled"), "Keycloak's detector locked the user: " + status);
+        assertEquals(1, vonage.to(number).size(), "no SMS while locked");
+    }
+
+    @Test
+    void expiredCodeIsRefusedAndANewOneWorks() {
+        String number = enrolledUser("login-expired");
+        passwordStep("login-expired");
+        String oldCode = vonage.last(number).code();
+
+        timeOffSet.set(301);
+        codePage.enterCode(oldCode);
+        codePage.assertCurrent();
+        assertEquals("This code has expired. Ask for a new code.", codePage.errorMessage().orElseThrow());
+        assertTrue(codePage.resendButton().isEnabled(), "the page offers a new code");
+
+        codePage.resendButton().click();
+        codePage.assertCurrent();
+        assertEquals(2, vonage.to(number).size());
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+    }
+
+    @Test
+    void resendObeysCooldownAndCapAndVoidsTheOldCode() {
+        String number = enrolledUser("login-resend");
+        passwordStep("login-resend");
+        String first = vonage.last(number).code();
+
+        assertFalse(codePage.resendButton().isEnabled(), "resend is disabled during the cooldown");
+        assertTrue(codePage.resendButton().getText().matches("Resend code in \\d+ s"), codePage.resendButton().getText());
+        codePage.forceResend();
+        codePage.assertCurrent();
+        assertTrue(codePage.errorMessage().orElseThrow().startsWith("Please wait "), "server-side cooldown");
+        assertEquals(1, vonage.to(number).size());
+
+        timeOffSet.set(31);
+        driver.navigate().refresh(); // what the page's countdown does for a waiting user
+        codePage.resendButton().click();
+        assertEquals("We sent a new code to " + codePage.sentToText().replaceAll(".* to (\\S+)\\.$", "$1")
+                + ". Earlier codes no longer work.", codePage.infoMessage().orElseThrow());
+        String second = vonage.last(number).code();
+
+        timeOffSet.set(62);
+        driver.navigate().refresh(); // what the page's countdown does for a waiting user
+        codePage.resendButton().click();
+        assertEquals(3, vonage.to(number).size());
+        String third = vonage.last(number).code();
+        assertFalse(codePage.resendButton().isEnabled(), "no sends left");
+
+        timeOffSet.set(93);
+        codePage.forceResend();
+        assertEquals("No more codes can be sent in this login. Start the login again to get a new one.",
+                codePage.errorMessage().orElseThrow());
+        assertEquals(3, vonage.to(number).size(), "at most three SMS per login");
+
+        if (!first.equals(third)) {
+            codePage.enterCode(first);
+            assertEquals("That code is not right. Check the text message and try again.",
+                    codePage.fieldError().orElseThrow(), "a resend voids the earlier code");
+        }
+        assertNotEquals(null, second);
+        codePage.enterCode(third);
+        assertLoggedIn();
+    }
+}

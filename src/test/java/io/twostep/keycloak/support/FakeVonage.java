@@ -1,0 +1,232 @@
+package io.twostep.keycloak.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A local stand-in for Vonage's SMS API ({@code POST /sms/json}, form-encoded, Basic auth with key and secret),
+ * answering like Vonage does: HTTP 200 with per-part {@code status}. Tests switch it to a fault for the next
+ * requests. Every code and number it sees is appended to the secrets file, which the log-hygiene test reads.
+ */
+public final class FakeVonage {
+
+    public static final String API_KEY = "test-api-key";
+    public static final String API_SECRET = "test-api-secret-7f3a91";
+
+    /** What the fake answers. */
+    public sealed interface Behaviour {
+        /** Accept the message. */
+        record Accept() implements Behaviour {
+        }
+
+        /** HTTP 200 with this per-part status, e.g. 3 for an invalid number. */
+        record Status(int status, String errorText) implements Behaviour {
+        }
+
+        /** This HTTP status with a JSON error body. */
+        record Http(int httpStatus) implements Behaviour {
+        }
+
+        /** HTTP 200 with a body that is not JSON. */
+        record NotJson() implements Behaviour {
+        }
+
+        /** Answer only after this many milliseconds. */
+        record Slow(long millis) implements Behaviour {
+        }
+    }
+
+    /** One request the fake received. */
+    public record Sms(String to, String from, String text, String type, boolean authorised) {
+        private static final Pattern CODE = Pattern.compile("#(\\d{6,10})\\s*$");
+
+        /** @return the code from the origin-bound last line */
+        public String code() {
+            Matcher m = CODE.matcher(text);
+            if (!m.find()) {
+                throw new AssertionError("no origin-bound code line in SMS text");
+            }
+            return m.group(1);
+        }
+    }
+
+    private static FakeVonage instance;
+
+    private final HttpServer server;
+    private final List<Sms> received = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Behaviour> behaviour = new AtomicReference<>(new Behaviour.Accept());
+    private final AtomicInteger messageIds = new AtomicInteger(1000);
+    private final Path secretsFile;
+
+    private FakeVonage() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        server.createContext("/sms/json", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        secretsFile = Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt"));
+        Files.createDirectories(secretsFile.toAbsolutePath().getParent());
+        Files.writeString(secretsFile, API_SECRET + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** @return the one fake of this test JVM, started on first use */
+    public static synchronized FakeVonage instance() {
+        if (instance == null) {
+            try {
+                instance = new FakeVonage();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instance;
+    }
+
+    /** @return base URI to give the Vonage SDK, e.g. {@code http://127.0.0.1:41234} */
+    public String baseUri() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Sets what the next requests get until changed. */
+    public void behave(Behaviour next) {
+        behaviour.set(next);
+    }
+
+    /** Back to accepting, history kept. */
+    public void reset() {
+        behaviour.set(new Behaviour.Accept());
+    }
+
+    /** @return every SMS received so far, oldest first */
+    public List<Sms> received() {
+        return new ArrayList<>(received);
+    }
+
+    /** @return SMS received for this E.164 number (with or without {@code +}) */
+    public List<Sms> to(String e164) {
+        String digits = e164.startsWith("+") ? e164.substring(1) : e164;
+        return received.stream().filter(s -> s.to().equals(digits)).toList();
+    }
+
+    /** @return the newest SMS to this number */
+    public Sms last(String e164) {
+        List<Sms> list = to(e164);
+        if (list.isEmpty()) {
+            throw new AssertionError("no SMS received for the test number");
+        }
+        return list.get(list.size() - 1);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Map<String, String> form = parseForm(new String(exchange.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            boolean authorised = isAuthorised(exchange, form);
+            Sms sms = new Sms(form.getOrDefault("to", ""), form.get("from"), form.getOrDefault("text", ""),
+                    form.get("type"), authorised);
+            received.add(sms);
+            recordSecrets(sms);
+            if (!authorised) {
+                respond(exchange, 401, "{\"type\":\"https://developer.nexmo.com/api-errors#unauthorized\","
+                        + "\"title\":\"Unauthorized\",\"detail\":\"You did not provide correct credentials.\"}");
+                return;
+            }
+            Behaviour now = behaviour.get();
+            if (now instanceof Behaviour.Slow slow) {
+                sleep(slow.millis());
+                respond(exchange, 200, accepted(sms));
+            } else if (now instanceof Behaviour.Status status) {
+                respond(exchange, 200, "{\"message-count\":\"1\",\"messages\":[{\"status\":\"" + status.status()
+                        + "\",\"error-text\":\"" + status.errorText() + "\"}]}");
+            } else if (now instanceof Behaviour.Http http) {
+                respond(exchange, http.httpStatus(), "{\"type\":\"about:blank\",\"title\":\"Error\","
+                        + "\"detail\":\"fake failure\"}");
+            } else if (now instanceof Behaviour.NotJson) {
+                exchange.getResponseHeaders().add("Content-Type", "text/html");
+                byte[] body = "<html><body>Bad gateway</body></html>".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            } else {
+                respond(exchange, 200, accepted(sms));
+            }
+        }
+    }
+
+    private String accepted(Sms sms) {
+        return "{\"message-count\":\"1\",\"messages\":[{\"to\":\"" + sms.to() + "\",\"message-id\":\"fake-"
+                + messageIds.incrementAndGet() + "\",\"status\":\"0\",\"remaining-balance\":\"10.00\","
+                + "\"message-price\":\"0.05\",\"network\":\"26201\"}]}";
+    }
+
+    private static boolean isAuthorised(HttpExchange exchange, Map<String, String> form) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String expected = "Basic " + Base64.getEncoder().encodeToString(
+                (API_KEY + ":" + API_SECRET).getBytes(StandardCharsets.UTF_8));
+        return expected.equals(header)
+                || (API_KEY.equals(form.get("api_key")) && API_SECRET.equals(form.get("api_secret")));
+    }
+
+    private void recordSecrets(Sms sms) {
+        StringBuilder line = new StringBuilder();
+        if (!sms.to().isEmpty()) {
+            line.append(sms.to()).append('\n');
+        }
+        try {
+            line.append(sms.code()).append('\n');
+        } catch (AssertionError ignored) {
+            // no code in this text
+        }
+        try {
+            Files.writeString(secretsFile, line, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static Map<String, String> parseForm(String body) {
+        Map<String, String> form = new HashMap<>();
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return form;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.twostep.keycloak.support;
+
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.representations.idm.PartialImportRepresentation;
+import org.keycloak.representations.idm.UserRepresentation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Creates test users in a realm, each with its own test number, through the admin REST API. */
+public final class TestUsers {
+
+    public static final String PASSWORD = "correct horse battery staple";
+    private static final AtomicInteger SEQUENCE = new AtomicInteger((int) (System.nanoTime() % 500) * 100);
+
+    private TestUsers() {
+    }
+
+    /** @return a fresh valid German mobile number, E.164, distinct within this JVM */
+    public static String newNumber() {
+        return String.format("+49151%08d", 10_000_000 + SEQUENCE.incrementAndGet());
+    }
+
+    /** Creates a user with a password and a bound {@code sms-otp} number. */
+    public static void withBoundNumber(RealmResource realm, String username, String e164) {
+        UserRepresentation user = base(username);
+        user.setAttributes(Map.of("phoneNumber", List.of(e164), "phoneNumberVerified", List.of("true")));
+        CredentialRepresentation sms = new CredentialRepresentation();
+        sms.setType("sms-otp");
+        sms.setUserLabel("test");
+        sms.setSecretData("{}");
+        sms.setCredentialData("{\"phoneNumber\":\"" + e164 + "\"}");
+        List<CredentialRepresentation> credentials = new ArrayList<>(user.getCredentials());
+        credentials.add(sms);
+        user.setCredentials(credentials);
+        importUser(realm, user);
+    }
+
+    /** Creates a user with a password who must set up an SMS number at next login. */
+    public static void needingEnrolment(RealmResource realm, String username, String phoneOnFile) {
+        UserRepresentation user = base(username);
+        user.setRequiredActions(List.of("configure-sms-otp"));
+        if (phoneOnFile != null) {
+            user.setAttributes(Map.of("phoneNumber", List.of(phoneOnFile)));
+        }
+        importUser(realm, user);
+    }
+
+    /** @return the id of a user */
+    public static String id(RealmResource realm, String username) {
+        return realm.users().searchByUsername(username, true).get(0).getId();
+    }
+
+    private static UserRepresentation base(String username) {
+        UserRepresentation user = new UserRepresentation();
+        user.setUsername(username);
+        user.setEnabled(true);
+        user.setEmail(username + "@example.org");
+        user.setEmailVerified(true);
+        user.setFirstName("Test");
+        user.setLastName(username);
+        CredentialRepresentation password = new CredentialRepresentation();
+        password.setType(CredentialRepresentation.PASSWORD);
+        password.setValue(PASSWORD);
+        password.setTemporary(false);
+        user.setCredentials(List.of(password));
+        return user;
+    }
+
+    private static void importUser(RealmResource realm, UserRepresentation user) {
+        PartialImportRepresentation rep = new PartialImportRepresentation();
+        rep.setIfResourceExists(PartialImportRepresentation.Policy.FAIL.name());
+        rep.setUsers(List.of(user));
+        realm.partialImport(rep).close();
+    }
+}

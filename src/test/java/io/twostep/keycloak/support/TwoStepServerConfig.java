@@ -1,0 +1,44 @@
+package io.twostep.keycloak.support;
+
+import org.keycloak.testframework.server.KeycloakServerConfig;
+import org.keycloak.testframework.server.KeycloakServerConfigBuilder;
+
+import java.nio.file.Path;
+
+/**
+ * The Keycloak every journey test runs against: our jar plus the libraries we ship, the real {@code vonage}
+ * sender pointed at {@link FakeVonage}, our loggers and the Vonage SDK at DEBUG, and a server log file that the
+ * log-hygiene test scans after the suite.
+ */
+public class TwoStepServerConfig implements KeycloakServerConfig {
+
+    /** Timeout the tests give the Vonage client, in milliseconds; the fake's slow mode waits longer. */
+    public static final int VONAGE_TIMEOUT_MS = 2000;
+
+    @Override
+    public KeycloakServerConfigBuilder configure(KeycloakServerConfigBuilder config) {
+        FakeVonage vonage = FakeVonage.instance();
+        config.dependencyCurrentProject()
+                .dependency("com.vonage", "server-sdk")
+                .dependency("com.vonage", "jwt")
+                .dependency("com.auth0", "java-jwt")
+                .dependency("org.apache.httpcomponents", "httpmime")
+                .dependency("com.googlecode.libphonenumber", "libphonenumber")
+                .spiOption("sms-sender", "vonage", "api-key", FakeVonage.API_KEY)
+                .spiOption("sms-sender", "vonage", "api-secret", FakeVonage.API_SECRET)
+                .spiOption("sms-sender", "vonage", "from", "TwoStep")
+                .spiOption("sms-sender", "vonage", "base-uri", vonage.baseUri())
+                .spiOption("sms-sender", "vonage", "timeout-ms", Integer.toString(VONAGE_TIMEOUT_MS))
+                .option("log-file", serverLog().toString());
+        config.log()
+                .handlers(KeycloakServerConfigBuilder.LogHandlers.FILE)
+                .categoryLevel("io.twostep", "debug")
+                .categoryLevel("com.vonage", "debug");
+        return config;
+    }
+
+    /** @return absolute path of the server log file the suite writes */
+    public static Path serverLog() {
+        return Path.of(System.getProperty("twostep.serverLog", "target/keycloak-server.log")).toAbsolutePath();
+    }
+}
