@@ -112,9 +112,7 @@ public final class SmsCodeState {
     public void recordSendAttempt(long now) {
         notes.set(sendsKey, Integer.toString(sends() + 1));
         notes.set(lastSentKey, Long.toString(now));
-        notes.remove(hashKey);
-        notes.remove(expiresKey);
-        notes.remove(wrongKey);
+        voidCode();
     }
 
     /** Records the keyed hash of a code that the gateway accepted. */
@@ -173,11 +171,16 @@ public final class SmsCodeState {
         return wrong >= settings.attemptsPerCode() ? Verification.WRONG_AND_EXHAUSTED : Verification.WRONG;
     }
 
-    /** Forgets the code and the send counters. */
-    public void clear() {
+    /** Voids the current code but keeps the send counters, so cooldown and cap still hold. */
+    public void voidCode() {
         notes.remove(hashKey);
         notes.remove(expiresKey);
         notes.remove(wrongKey);
+    }
+
+    /** Forgets the code and the send counters. */
+    public void clear() {
+        voidCode();
         notes.remove(sendsKey);
         notes.remove(lastSentKey);
     }

@@ -56,7 +56,7 @@ public final class SmsCodeStep {
     private final AuthenticationSessionModel authSession;
     private final SmsCodeSettings settings;
     private final SmsCodeState state;
-    private final String binding;
+    private final String sessionBinding;
 
     /**
      * @param notePrefix separates this step's notes from another step's in the same authentication session
@@ -69,7 +69,7 @@ public final class SmsCodeStep {
         this.authSession = authSession;
         this.settings = settings;
         this.state = new SmsCodeState(new AuthNotes(authSession), notePrefix);
-        this.binding = authSession.getParentSession().getId() + "/" + authSession.getTabId() + "/" + notePrefix;
+        this.sessionBinding = authSession.getParentSession().getId() + "/" + authSession.getTabId() + "/" + notePrefix;
     }
 
     /** @return the settings in force */
@@ -115,7 +115,7 @@ public final class SmsCodeStep {
                 throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled");
             }
             SentSms sent = sender.send(e164, text);
-            state.recordIssued(hasher.hash(binding, code), now, settings);
+            state.recordIssued(hasher.hash(binding(e164), code), now, settings);
             event.clone().event(EventType.CUSTOM_REQUIRED_ACTION)
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_SENT)
                     .detail(TwoStepEvents.MASKED_NUMBER, masked)
@@ -150,11 +150,17 @@ public final class SmsCodeStep {
      * Checks a well-formed code (see {@link #normalise}) against the stored hash.
      *
      * @param code digits of the configured length
+     * @param e164 the number the code must have been sent to; a code sent to another number never matches
      * @return the outcome; a correct code is used up
      */
-    public SmsCodeState.Verification verify(String code) {
+    public SmsCodeState.Verification verify(String code, String e164) {
         CodeHasher hasher = hasher();
-        return state.verify(hash -> hasher.matches(hash, binding, code), Time.currentTime(), settings);
+        return state.verify(hash -> hasher.matches(hash, binding(e164), code), Time.currentTime(), settings);
+    }
+
+    /** A code belongs to one authentication session, one tab, one step and one destination number. */
+    private String binding(String e164) {
+        return sessionBinding + "/" + e164;
     }
 
     /**

@@ -105,8 +105,11 @@ public record PhonePolicy(String defaultRegion, Set<String> allowedRegions) {
         try {
             number = UTIL.parse(trimmed, defaultRegion == null ? "ZZ" : defaultRegion);
         } catch (NumberParseException e) {
-            return rejected(e.getErrorType() == NumberParseException.ErrorType.INVALID_COUNTRY_CODE
-                    ? Rejection.NEEDS_COUNTRY_CODE : Rejection.NOT_A_NUMBER);
+            return rejected(switch (e.getErrorType()) {
+                case INVALID_COUNTRY_CODE -> Rejection.NEEDS_COUNTRY_CODE;
+                case TOO_LONG -> Rejection.TOO_LONG;
+                default -> Rejection.INVALID;
+            });
         }
         if (!UTIL.isValidNumber(number)) {
             return rejected(Rejection.INVALID);

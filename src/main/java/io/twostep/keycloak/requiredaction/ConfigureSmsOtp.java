@@ -72,6 +72,7 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         }
         if (form.containsKey("change-number")) {
             authSession.removeAuthNote(PENDING_NUMBER);
+            step(context).state().voidCode();
             context.challenge(phonePage(context, pending, null));
             return;
         }
@@ -99,8 +100,9 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
             return;
         }
         String e164 = result.e164();
-        context.getAuthenticationSession().setAuthNote(PENDING_NUMBER, e164);
         SmsCodeStep step = step(context);
+        step.state().voidCode(); // a code sent to an earlier number must never bind this one
+        context.getAuthenticationSession().setAuthNote(PENDING_NUMBER, e164);
         SmsCodeStep.SendOutcome outcome = step.send(e164, context.getEvent());
         context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, context.form(), outcome, e164, true)));
     }
@@ -115,7 +117,7 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
                     .createForm(SmsCodePages.TEMPLATE));
             return;
         }
-        SmsCodeState.Verification verification = step.verify(code);
+        SmsCodeState.Verification verification = step.verify(code, pending);
         if (verification != SmsCodeState.Verification.ACCEPTED) {
             if (verification == SmsCodeState.Verification.WRONG
                     || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {

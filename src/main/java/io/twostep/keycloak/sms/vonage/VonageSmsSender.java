@@ -19,10 +19,12 @@ final class VonageSmsSender implements SmsSender {
 
     private final VonageClient client;
     private final String from;
+    private final HttpStatusRecorder httpStatus;
 
-    VonageSmsSender(VonageClient client, String from) {
+    VonageSmsSender(VonageClient client, String from, HttpStatusRecorder httpStatus) {
         this.client = client;
         this.from = from;
+        this.httpStatus = httpStatus;
     }
 
     @Override
@@ -34,14 +36,20 @@ final class VonageSmsSender implements SmsSender {
         TextMessage message = new TextMessage(from, to.startsWith("+") ? to.substring(1) : to, text,
                 !Gsm7.canEncode(text));
         SmsSubmissionResponse response;
+        httpStatus.clear();
         try {
             response = client.getSmsClient().submitMessage(message);
         } catch (VonageApiResponseException e) {
-            throw new SmsSendException(VonageStatusMapping.forHttpStatus(e.getStatusCode()),
-                    "vonage answered HTTP " + e.getStatusCode());
+            // The SMS endpoint's errors often carry no status of their own: use what the wire said.
+            int status = e.getStatusCode() != 0 ? e.getStatusCode() : httpStatus.last();
+            throw new SmsSendException(VonageStatusMapping.forHttpStatus(status), "vonage answered HTTP " + status);
         } catch (RuntimeException e) {
             // VonageMethodFailedException (I/O, timeout), VonageResponseParseException (non-JSON) and the like.
             throw new SmsSendException(Reason.PROVIDER_DOWN, "vonage call failed: " + e.getClass().getSimpleName());
+        }
+        int status = httpStatus.last();
+        if (status != 0 && (status < 200 || status > 299)) {
+            throw new SmsSendException(VonageStatusMapping.forHttpStatus(status), "vonage answered HTTP " + status);
         }
         return checkEveryPart(response);
     }

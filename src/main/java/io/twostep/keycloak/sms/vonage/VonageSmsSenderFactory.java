@@ -4,6 +4,9 @@ import com.vonage.client.HttpConfig;
 import com.vonage.client.VonageClient;
 import io.twostep.keycloak.sms.SmsSender;
 import io.twostep.keycloak.sms.SmsSenderFactory;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.HttpClientBuilder;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
@@ -11,6 +14,7 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.logging.Level;
 
@@ -40,12 +44,14 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
             java.util.logging.Logger.getLogger("com.vonage.client.DynamicEndpoint"),
             java.util.logging.Logger.getLogger("com.vonage.client.sms"));
 
+    private final HttpStatusRecorder httpStatus = new HttpStatusRecorder();
     private VonageClient client;
+    private CloseableHttpClient httpClient;
     private String from;
 
     @Override
     public SmsSender create(KeycloakSession session) {
-        return new VonageSmsSender(client, from);
+        return new VonageSmsSender(client, from, httpStatus);
     }
 
     @Override
@@ -66,7 +72,9 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
         if (!isBlank(baseUri)) {
             http.baseUri(baseUri);
         }
-        VonageClient.Builder builder = VonageClient.builder().apiKey(apiKey).httpConfig(http.build());
+        httpClient = httpClient(timeoutMs);
+        VonageClient.Builder builder = VonageClient.builder().apiKey(apiKey).httpConfig(http.build())
+                .httpClient(httpClient);
         if (!isBlank(apiSecret)) {
             builder.apiSecret(apiSecret);
         }
@@ -75,6 +83,22 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
         }
         client = builder.build();
         LOG.infof("SMS sender 'vonage' ready (timeout %d ms, custom base URI: %s)", timeoutMs, !isBlank(baseUri));
+    }
+
+    /** Connect, socket and pool timeouts all at {@code timeoutMs}, so a silent gateway cannot hold a login. */
+    private CloseableHttpClient httpClient(int timeoutMs) {
+        RequestConfig timeouts = RequestConfig.custom()
+                .setConnectTimeout(timeoutMs)
+                .setSocketTimeout(timeoutMs)
+                .setConnectionRequestTimeout(timeoutMs)
+                .build();
+        return HttpClientBuilder.create()
+                .useSystemProperties()
+                .setDefaultRequestConfig(timeouts)
+                .setMaxConnTotal(64)
+                .setMaxConnPerRoute(64)
+                .addInterceptorLast(httpStatus.interceptor())
+                .build();
     }
 
     static int clampTimeout(int timeoutMs) {
@@ -91,6 +115,13 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
 
     @Override
     public void close() {
+        if (httpClient != null) {
+            try {
+                httpClient.close();
+            } catch (IOException e) {
+                LOG.debug("closing the Vonage HTTP client failed", e);
+            }
+        }
     }
 
     @Override

@@ -25,10 +25,13 @@ final class VonageStatusMapping {
     }
 
     /**
-     * @param httpStatus an HTTP status other than 2xx from the SMS endpoint
+     * @param httpStatus an HTTP status other than 2xx from the SMS endpoint; 0 when unknown
      * @return the kind of failure
      */
     static Reason forHttpStatus(int httpStatus) {
+        if (httpStatus == 0) {
+            return Reason.PROVIDER_DOWN;
+        }
         if (httpStatus == 401 || httpStatus == 403) {
             return Reason.CONFIGURATION;
         }
