@@ -74,6 +74,21 @@ public final class SmsOtpCredentialModel extends CredentialModel {
         return model;
     }
 
+    /** @return a copy whose credential data holds only the masked number, for pages outside the admin console */
+    public SmsOtpCredentialModel maskedForPresentation() {
+        SmsOtpCredentialModel copy = forNumber(phoneNumber());
+        try {
+            copy.setCredentialData(JsonSerialization.writeValueAsString(new Data(PhoneNumbers.mask(phoneNumber()))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        copy.setId(getId());
+        copy.setCreatedDate(getCreatedDate());
+        copy.setUserLabel(getUserLabel());
+        copy.setSecretData(null);
+        return copy;
+    }
+
     /** @return the proven number, E.164 with {@code +} */
     public String phoneNumber() {
         return data.phoneNumber();

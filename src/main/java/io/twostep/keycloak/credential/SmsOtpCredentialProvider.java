@@ -3,6 +3,7 @@ package io.twostep.keycloak.credential;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import org.keycloak.credential.CredentialInput;
 import org.keycloak.credential.CredentialInputValidator;
+import org.keycloak.credential.CredentialMetadata;
 import org.keycloak.credential.CredentialModel;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.credential.CredentialTypeMetadata;
@@ -83,6 +84,15 @@ public final class SmsOtpCredentialProvider
                 .createAction(ConfigureSmsOtpFactory.ID)
                 .removeable(true)
                 .build(session);
+    }
+
+    /** The Account Console gets the number masked: a browser page needs no more to recognise it. */
+    @Override
+    public CredentialMetadata getCredentialMetadata(SmsOtpCredentialModel credential,
+                                                    CredentialTypeMetadata credentialTypeMetadata) {
+        CredentialMetadata metadata = new CredentialMetadata();
+        metadata.setCredentialModel(credential.maskedForPresentation());
+        return metadata;
     }
 
     @Override

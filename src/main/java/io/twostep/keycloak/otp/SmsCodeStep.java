@@ -116,7 +116,7 @@ public final class SmsCodeStep {
             }
             SentSms sent = sender.send(e164, text);
             state.recordIssued(hasher.hash(binding(e164), code), now, settings);
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION)
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION).user(user)
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_SENT)
                     .detail(TwoStepEvents.MASKED_NUMBER, masked)
                     .detail(TwoStepEvents.MESSAGE_ID, sent.messageId())
@@ -125,7 +125,7 @@ public final class SmsCodeStep {
         } catch (SmsSendException e) {
             LOG.warnf("SMS to %s for user %s in realm %s not sent: %s (%s)", masked, user.getId(), realm.getName(),
                     e.getReason().eventValue(), e.getMessage());
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR)
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.SEND_FAILED)
                     .detail(TwoStepEvents.MASKED_NUMBER, masked)
                     .detail(TwoStepEvents.REASON, e.getReason().eventValue())

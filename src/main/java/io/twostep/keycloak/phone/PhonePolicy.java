@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * Which phone numbers may receive one-time codes: the one place where numbers are parsed and judged
  * (libphonenumber). A number passes when it parses with the default region, is valid, is of type
  * {@code MOBILE} or {@code FIXED_LINE_OR_MOBILE} (US/CA numbers), and, if an allow-list is set, belongs to an
- * allowed region. Premium-rate, shared-cost, satellite and "universal" numbers fail the type check.
+ * allowed region. Premium-rate and shared-cost numbers fail the type check; satellite, international-network and
+ * "universal" numbers (non-geographic calling codes such as +881, +882, +883) are refused outright.
  * NIST SP 800-63B §3.1.3.3 asks verifiers to check that an out-of-band number is a phone, not VoIP-like service;
  * type {@code VOIP} is refused for that reason.
  *
@@ -30,6 +31,7 @@ public record PhonePolicy(String defaultRegion, Set<String> allowedRegions) {
 
     private static final Pattern ALLOWED_CHARACTERS = Pattern.compile("[0-9+()\\-./ \\u00A0]+");
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final String NON_GEOGRAPHIC = "001";
 
     /** Why a number was refused; each maps to a message on the enrolment page. */
     public enum Rejection {
@@ -119,6 +121,10 @@ public record PhonePolicy(String defaultRegion, Set<String> allowedRegions) {
             return rejected(Rejection.NOT_MOBILE);
         }
         String region = UTIL.getRegionCodeForNumber(number);
+        if (region == null || NON_GEOGRAPHIC.equals(region)) {
+            // Satellite (+881), international networks (+882/+883) and "universal" numbers: no mobile network.
+            return rejected(Rejection.NOT_MOBILE);
+        }
         if (!allowedRegions.isEmpty() && (region == null || !allowedRegions.contains(region))) {
             return rejected(Rejection.REGION_NOT_ALLOWED);
         }

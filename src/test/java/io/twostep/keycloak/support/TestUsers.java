@@ -60,6 +60,7 @@ public final class TestUsers {
         user.setEnabled(true);
         user.setEmail(username + "@example.org");
         user.setEmailVerified(true);
+        user.setRealmRoles(List.of("default-roles-demo")); // an import grants no default roles by itself
         user.setFirstName("Test");
         user.setLastName(username);
         CredentialRepresentation password = new CredentialRepresentation();

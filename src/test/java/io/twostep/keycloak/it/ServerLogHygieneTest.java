@@ -1,0 +1,35 @@
+package io.twostep.keycloak.it;
+
+import io.twostep.keycloak.support.LogScanner;
+import io.twostep.keycloak.support.TwoStepServerConfig;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs after every journey (its own Surefire execution): the server log that the whole suite produced, with our
+ * loggers and the Vonage SDK at DEBUG, holds no code, no full number and no API secret (SECURITY.md S11).
+ */
+class ServerLogHygieneTest {
+
+    @Test
+    void serverLogHoldsNoCodeNumberOrSecret() throws IOException {
+        Path log = TwoStepServerConfig.serverLog();
+        Path secretsFile = Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt"));
+        assertTrue(Files.isRegularFile(log), "the suite wrote no server log at " + log);
+        assertTrue(Files.isRegularFile(secretsFile), "the suite recorded no codes at " + secretsFile);
+        String serverLog = Files.readString(log);
+        assertTrue(serverLog.contains("SMS sender 'vonage' ready"), "the log is this suite's Keycloak log");
+        List<String> secrets = Files.readAllLines(secretsFile).stream().filter(s -> !s.isBlank()).distinct().toList();
+        assertTrue(secrets.size() > 10, "too few codes and numbers recorded to mean anything: " + secrets.size());
+
+        List<String> leaks = LogScanner.leaks(serverLog, secrets);
+        assertEquals(List.of(), leaks, "secrets found in the server log");
+    }
+}

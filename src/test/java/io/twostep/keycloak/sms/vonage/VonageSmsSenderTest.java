@@ -1,0 +1,110 @@
+package io.twostep.keycloak.sms.vonage;
+
+import io.twostep.keycloak.sms.SentSms;
+import io.twostep.keycloak.sms.SmsSendException;
+import io.twostep.keycloak.sms.SmsSendException.Reason;
+import io.twostep.keycloak.sms.SmsSender;
+import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.FakeVonage.Behaviour;
+import io.twostep.keycloak.support.MapScope;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The real Vonage SDK, configured by our factory, against the local fake of the SMS API. */
+class VonageSmsSenderTest {
+
+    private static final String NUMBER = "+4915199900001";
+    private final FakeVonage vonage = FakeVonage.instance();
+
+    @AfterEach
+    void reset() {
+        vonage.reset();
+    }
+
+    private SmsSender sender(String secret, int timeoutMs) {
+        VonageSmsSenderFactory factory = new VonageSmsSenderFactory();
+        factory.init(new MapScope(Map.of("api-key", FakeVonage.API_KEY, "api-secret", secret,
+                "base-uri", vonage.baseUri(), "from", "Brand", "timeout-ms", Integer.toString(timeoutMs))));
+        return factory.create(null);
+    }
+
+    @Test
+    void acceptedMessageReturnsTheMessageIdAndSendsDigitsWithoutPlus() throws SmsSendException {
+        SentSms sent = sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "Code 123456\n\n@localhost #123456");
+        assertTrue(sent.messageId().startsWith("fake-"));
+        FakeVonage.Sms received = vonage.last(NUMBER);
+        assertEquals("4915199900001", received.to());
+        assertEquals("Brand", received.from());
+        assertEquals("text", received.type());
+        assertTrue(received.authorised());
+    }
+
+    @Test
+    void textOutsideGsmAlphabetGoesAsUnicode() throws SmsSendException {
+        sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "Код 123456\n\n@localhost #123456");
+        assertEquals("unicode", vonage.last(NUMBER).type());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1,TEMPORARY", "3,INVALID_NUMBER", "6,INVALID_NUMBER", "7,INVALID_NUMBER", "9,CONFIGURATION",
+            "15,CONFIGURATION", "29,CONFIGURATION", "33,INVALID_NUMBER"})
+    void perPartStatusIsChecked(int status, Reason reason) {
+        vonage.behave(new Behaviour.Status(status, "refused"));
+        SmsSendException e = assertThrows(SmsSendException.class,
+                () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(reason, e.getReason());
+        assertFalse(e.getMessage().contains("123456"), "no code in the failure detail");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"500,PROVIDER_DOWN", "503,PROVIDER_DOWN", "429,TEMPORARY", "403,CONFIGURATION"})
+    void httpErrorsAreMappedByStatus(int httpStatus, Reason reason) {
+        vonage.behave(new Behaviour.Http(httpStatus));
+        SmsSendException e = assertThrows(SmsSendException.class,
+                () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(reason, e.getReason());
+    }
+
+    @Test
+    void wrongSecretIsAConfigurationError() {
+        SmsSendException e = assertThrows(SmsSendException.class,
+                () -> sender("not-the-secret", 2000).send(NUMBER, "x #123456"));
+        assertEquals(Reason.CONFIGURATION, e.getReason());
+        assertTrue(e.getMessage().contains("401"), e.getMessage());
+    }
+
+    @Test
+    void slowGatewayTimesOutAsProviderDown() {
+        vonage.behave(new Behaviour.Slow(1500));
+        long start = System.nanoTime();
+        SmsSendException e = assertThrows(SmsSendException.class,
+                () -> sender(FakeVonage.API_SECRET, 300).send(NUMBER, "x #123456"));
+        assertEquals(Reason.PROVIDER_DOWN, e.getReason());
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 1400, "gave up at the timeout, not the answer");
+    }
+
+    @Test
+    void nonJsonAnswerIsProviderDown() {
+        vonage.behave(new Behaviour.NotJson());
+        SmsSendException e = assertThrows(SmsSendException.class,
+                () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(Reason.PROVIDER_DOWN, e.getReason());
+    }
+
+    @Test
+    void missingCredentialsRefuseToSend() {
+        VonageSmsSenderFactory factory = new VonageSmsSenderFactory();
+        factory.init(new MapScope(Map.of()));
+        SmsSendException e = assertThrows(SmsSendException.class, () -> factory.create(null).send(NUMBER, "x"));
+        assertEquals(Reason.CONFIGURATION, e.getReason());
+    }
+}
