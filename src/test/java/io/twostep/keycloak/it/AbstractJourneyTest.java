@@ -6,6 +6,7 @@ import io.twostep.keycloak.support.SmsCodePage;
 import io.twostep.keycloak.support.TestUsers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.testframework.annotations.InjectRealm;
 import org.keycloak.testframework.oauth.OAuthClient;
 import org.keycloak.testframework.oauth.annotations.InjectOAuthClient;
@@ -14,6 +15,8 @@ import org.keycloak.testframework.ui.annotations.InjectPage;
 import org.keycloak.testframework.ui.annotations.InjectWebDriver;
 import org.keycloak.testframework.ui.page.LoginPage;
 import org.keycloak.testframework.ui.webdriver.ManagedWebDriver;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,9 +45,20 @@ abstract class AbstractJourneyTest {
         vonage.reset();
         codePage = new SmsCodePage(driver);
         phonePage = new PhoneEnrolmentPage(driver);
+        startOver();
+    }
+
+    /** Forgets the browser's Keycloak session, as a new browser would. */
+    void startOver() {
         // A page of the realm that never redirects, so the cookies deleted are Keycloak's.
         driver.open(realm.getBaseUrl() + "/protocol/openid-connect/logout");
         driver.cookies().deleteAll();
+    }
+
+    /** @return the user's stored {@code sms-otp} credentials, as the admin REST API lists them */
+    List<CredentialRepresentation> smsCredentials(String username) {
+        return realm.admin().users().get(TestUsers.id(realm.admin(), username)).credentials().stream()
+                .filter(c -> "sms-otp".equals(c.getType())).toList();
     }
 
     @AfterEach

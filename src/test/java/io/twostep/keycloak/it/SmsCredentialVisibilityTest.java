@@ -55,8 +55,7 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
         assertTrue(smsCredentials("visible-account").isEmpty());
         int sent = vonage.to(number).size();
 
-        driver.open(realm.getBaseUrl() + "/protocol/openid-connect/logout");
-        driver.cookies().deleteAll();
+        startOver();
         passwordStep("visible-account");
         assertLoggedIn(); // no second factor left: the conditional sub-flow is skipped
         assertEquals(sent, vonage.to(number).size(), "no SMS to a removed number");
@@ -124,8 +123,4 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
         return json.readTree(response.body());
     }
 
-    private List<CredentialRepresentation> smsCredentials(String username) {
-        return realm.admin().users().get(TestUsers.id(realm.admin(), username)).credentials().stream()
-                .filter(c -> "sms-otp".equals(c.getType())).toList();
-    }
 }

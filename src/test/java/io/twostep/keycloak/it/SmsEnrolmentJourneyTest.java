@@ -41,8 +41,7 @@ class SmsEnrolmentJourneyTest extends AbstractJourneyTest {
         assertEquals(List.of("true"), user.getAttributes().get("phoneNumberVerified"));
 
         // The second login asks for a code, sent to the proven number.
-        driver.open(realm.getBaseUrl() + "/protocol/openid-connect/logout");
-        driver.cookies().deleteAll();
+        startOver();
         passwordStep("enrol-new");
         codePage.assertCurrent();
         assertEquals(2, vonage.to(number).size());
@@ -143,8 +142,4 @@ class SmsEnrolmentJourneyTest extends AbstractJourneyTest {
         assertEquals(message, phonePage.fieldError().orElseThrow(), "for input " + input);
     }
 
-    private List<CredentialRepresentation> smsCredentials(String username) {
-        return realm.admin().users().get(TestUsers.id(realm.admin(), username)).credentials().stream()
-                .filter(c -> "sms-otp".equals(c.getType())).toList();
-    }
 }
