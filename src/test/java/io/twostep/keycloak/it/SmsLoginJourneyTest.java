@@ -50,6 +50,23 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
     }
 
     @Test
+    void smsAndPageFollowTheUsersLanguage() {
+        String number = enrolledUser("login-de");
+        oauth.loginForm().uiLocales("de").open();
+        loginPage.fillLogin("login-de", TestUsers.PASSWORD);
+        loginPage.submit();
+
+        codePage.assertCurrent();
+        FakeVonage.Sms sms = vonage.last(number);
+        assertTrue(sms.text().startsWith("Two-step demo: Ihr Anmeldecode lautet " + sms.code() + ". Er ist 5 Minuten gültig."),
+                sms.text());
+        assertEquals("text", sms.type(), "ü is in the GSM alphabet: no unicode needed");
+        assertTrue(codePage.sentToText().startsWith("Wir haben einen 6-stelligen Code per SMS an +49"));
+        codePage.enterCode(sms.code());
+        assertLoggedIn();
+    }
+
+    @Test
     void wrongCodeShowsSameFormWithErrorThenRightCodeLogsIn() {
         String number = enrolledUser("login-wrong");
         passwordStep("login-wrong");
