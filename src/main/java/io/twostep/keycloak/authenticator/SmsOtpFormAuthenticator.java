@@ -88,7 +88,7 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
                     .createForm(SmsCodePages.TEMPLATE));
             return;
         }
-        SmsCodeState.Verification verification = step.verify(code, number);
+        SmsCodeState.Verification verification = step.verify(code, number, context.getEvent());
         if (verification == SmsCodeState.Verification.ACCEPTED) {
             context.getEvent()
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_ACCEPTED)

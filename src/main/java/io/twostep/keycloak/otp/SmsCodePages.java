@@ -32,6 +32,11 @@ public final class SmsCodePages {
             form.setError("twoStepSmsNoMoreSends");
         } else if (outcome instanceof SmsCodeStep.SendOutcome.Failed failed) {
             form.setError(sendFailureMessage(failed.reason()));
+        } else if (outcome instanceof SmsCodeStep.SendOutcome.Limited limited) {
+            form.setError(limited.limit() == io.twostep.keycloak.limits.SmsLimiter.Limit.REALM
+                    ? "twoStepSmsRealmPaused" : "twoStepSmsLimitReached", minutes(limited.retryAfter()));
+        } else if (outcome instanceof SmsCodeStep.SendOutcome.Blocked) {
+            form.setError("twoStepSmsBlocked");
         }
         return form;
     }
@@ -61,10 +66,16 @@ public final class SmsCodePages {
             case EXPIRED -> form.setError("twoStepSmsCodeExpired");
             case NO_CODE -> form.setError(step.state().sendsLeft(step.settings()) == 0
                     ? "twoStepSmsNoMoreSends" : "twoStepSmsNoCode");
+            case DELAYED -> form.setError("twoStepSmsDelayed", Integer.toString(step.failures().waitSeconds()));
+            case BLOCKED -> form.setError("twoStepSmsBlocked");
             default -> {
             }
         }
         return form;
+    }
+
+    private static String minutes(int seconds) {
+        return Integer.toString(Math.max(1, (seconds + 59) / 60));
     }
 
     /** @return the filled form rendered */

@@ -48,7 +48,11 @@ public final class SmsCodeState {
 
     /** What came of checking an entered code. */
     public enum Verification {
-        ACCEPTED, WRONG, WRONG_AND_EXHAUSTED, EXPIRED, EXHAUSTED, NO_CODE
+        ACCEPTED, WRONG, WRONG_AND_EXHAUSTED, EXPIRED, EXHAUSTED, NO_CODE,
+        /** Not checked: the account's wrong-code count asks for a pause first. */
+        DELAYED,
+        /** Not checked: the SMS factor is blocked for the account. */
+        BLOCKED
     }
 
     private final Notes notes;

@@ -1,5 +1,6 @@
 package io.twostep.keycloak.otp;
 
+import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.sms.SentSms;
 import io.twostep.keycloak.sms.SmsSendException;
@@ -43,6 +44,14 @@ public final class SmsCodeStep {
 
         record Failed(SmsSendException.Reason reason) implements SendOutcome {
         }
+
+        /** A server-wide limit (user, number, IP or realm budget) is spent for {@code retryAfter} seconds. */
+        record Limited(SmsLimiter.Limit limit, int retryAfter) implements SendOutcome {
+        }
+
+        /** The SMS factor is blocked for this account after too many wrong codes. */
+        record Blocked(int seconds) implements SendOutcome {
+        }
     }
 
     /** Longest code input looked at, in characters; longer input is refused as malformed. */
@@ -57,6 +66,7 @@ public final class SmsCodeStep {
     private final SmsCodeSettings settings;
     private final SmsCodeState state;
     private final String sessionBinding;
+    private SmsLimiter.FailureStatus failures;
 
     /**
      * @param notePrefix separates this step's notes from another step's in the same authentication session
@@ -104,8 +114,26 @@ public final class SmsCodeStep {
         if (decision instanceof SmsCodeState.SendDecision.CapReached) {
             return new SendOutcome.CapReached();
         }
-        state.recordSendAttempt(now);
         String masked = PhoneNumbers.mask(e164);
+        SmsLimiter.FailureStatus failures = limiter().failures(realm, user);
+        if (failures.blocked()) {
+            return new SendOutcome.Blocked(failures.waitSeconds());
+        }
+        SmsLimiter.SendDecision allowed = limiter().trySend(realm, user, e164,
+                session.getContext().getConnection().getRemoteAddr());
+        if (!allowed.allowed()) {
+            String limit = allowed.limit().name().toLowerCase(java.util.Locale.ROOT);
+            LOG.warnf("SMS limit '%s' reached for user %s in realm %s; next window in %d s", limit, user.getId(),
+                    realm.getName(), allowed.retryAfter());
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.LIMIT_HIT)
+                    .detail(TwoStepEvents.LIMIT, limit)
+                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
+                    .error(allowed.limit() == SmsLimiter.Limit.REALM
+                            ? TwoStepEvents.ERROR_REALM_BUDGET_SPENT : TwoStepEvents.ERROR_LIMIT_REACHED);
+            return new SendOutcome.Limited(allowed.limit(), allowed.retryAfter());
+        }
+        state.recordSendAttempt(now);
         String code = SecretGenerator.getInstance().randomString(settings.codeLength(), SecretGenerator.DIGITS);
         try {
             CodeHasher hasher = hasher();
@@ -150,12 +178,49 @@ public final class SmsCodeStep {
      * Checks a well-formed code (see {@link #normalise}) against the stored hash.
      *
      * @param code digits of the configured length
-     * @param e164 the number the code must have been sent to; a code sent to another number never matches
+     * Wrong codes also count on the account (across codes, resends and logins; NIST SP 800-63B §3.1.3.2), which
+     * delays and finally blocks further tries; a correct code clears that count.
+     *
+     * @param e164  the number the code must have been sent to; a code sent to another number never matches
+     * @param event the flow's event builder, for the block event; cloned, not changed
      * @return the outcome; a correct code is used up
      */
-    public SmsCodeState.Verification verify(String code, String e164) {
+    public SmsCodeState.Verification verify(String code, String e164, EventBuilder event) {
+        failures = limiter().failures(realm, user);
+        if (failures.blocked()) {
+            return SmsCodeState.Verification.BLOCKED;
+        }
+        if (status() != SmsCodeState.Status.ACTIVE) {
+            // No code to guess at: say why (expired, used up, none) without counting anything.
+            return state.verify(hash -> false, Time.currentTime(), settings);
+        }
+        if (failures.waitSeconds() > 0) {
+            return SmsCodeState.Verification.DELAYED;
+        }
         CodeHasher hasher = hasher();
-        return state.verify(hash -> hasher.matches(hash, binding(e164), code), Time.currentTime(), settings);
+        SmsCodeState.Verification verification =
+                state.verify(hash -> hasher.matches(hash, binding(e164), code), Time.currentTime(), settings);
+        if (verification == SmsCodeState.Verification.ACCEPTED) {
+            limiter().resetFailures(realm, user);
+        } else if (verification == SmsCodeState.Verification.WRONG
+                || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {
+            failures = limiter().recordFailure(realm, user);
+            if (failures.blocked() && failures.failures() == limiter().settings().failuresBeforeBlock()) {
+                event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
+                        .detail(TwoStepEvents.EVENT, TwoStepEvents.FACTOR_BLOCKED)
+                        .error(TwoStepEvents.ERROR_FACTOR_BLOCKED);
+            }
+        }
+        return verification;
+    }
+
+    /** @return the account's wrong-code standing as of the last {@link #verify} */
+    public SmsLimiter.FailureStatus failures() {
+        return failures == null ? limiter().failures(realm, user) : failures;
+    }
+
+    private SmsLimiter limiter() {
+        return session.getProvider(SmsLimiter.class);
     }
 
     /** A code belongs to one authentication session, one tab, one step and one destination number. */

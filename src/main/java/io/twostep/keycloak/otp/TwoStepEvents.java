@@ -23,6 +23,15 @@ public final class TwoStepEvents {
     public static final String CODE_REFUSED = "sms_code_refused";
     public static final String NUMBER_BOUND = "sms_number_bound";
 
+    /** Detail: which limit stopped a send ({@code user}, {@code number}, {@code ip}, {@code realm}). */
+    public static final String LIMIT = "limit";
+    public static final String LIMIT_HIT = "sms_limit_hit";
+    public static final String FACTOR_BLOCKED = "sms_factor_blocked";
+    /** Error codes of limit events; {@value #ERROR_REALM_BUDGET_SPENT} is the one to alert on. */
+    public static final String ERROR_LIMIT_REACHED = "sms_limit_reached";
+    public static final String ERROR_REALM_BUDGET_SPENT = "sms_realm_budget_spent";
+    public static final String ERROR_FACTOR_BLOCKED = "sms_factor_blocked";
+
     /** Error code of a failed send on {@code LOGIN_ERROR} / {@code CUSTOM_REQUIRED_ACTION_ERROR} events. */
     public static final String ERROR_SEND_FAILED = "sms_send_failed";
 

@@ -117,7 +117,7 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
                     .createForm(SmsCodePages.TEMPLATE));
             return;
         }
-        SmsCodeState.Verification verification = step.verify(code, pending);
+        SmsCodeState.Verification verification = step.verify(code, pending, context.getEvent());
         if (verification != SmsCodeState.Verification.ACCEPTED) {
             if (verification == SmsCodeState.Verification.WRONG
                     || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {

@@ -39,6 +39,29 @@ public final class TestUsers {
         importUser(realm, user);
     }
 
+    /** Raw TOTP secret of users made by {@link #withBoundNumberAndTotp}. */
+    public static final String TOTP_SECRET = "two-step-test-totp-secret-0123456";
+
+    /** Creates a user with a password, a bound {@code sms-otp} number and an authenticator app (TOTP). */
+    public static void withBoundNumberAndTotp(RealmResource realm, String username, String e164) {
+        UserRepresentation user = base(username);
+        CredentialRepresentation sms = new CredentialRepresentation();
+        sms.setType("sms-otp");
+        sms.setUserLabel("test");
+        sms.setSecretData("{}");
+        sms.setCredentialData("{\"phoneNumber\":\"" + e164 + "\"}");
+        CredentialRepresentation totp = new CredentialRepresentation();
+        totp.setType("otp");
+        totp.setUserLabel("phone app");
+        totp.setSecretData("{\"value\":\"" + TOTP_SECRET + "\"}");
+        totp.setCredentialData("{\"subType\":\"totp\",\"digits\":6,\"period\":30,\"algorithm\":\"HmacSHA1\",\"counter\":0}");
+        List<CredentialRepresentation> credentials = new ArrayList<>(user.getCredentials());
+        credentials.add(sms);
+        credentials.add(totp);
+        user.setCredentials(credentials);
+        importUser(realm, user);
+    }
+
     /** Creates a user with a password who must set up an SMS number at next login. */
     public static void needingEnrolment(RealmResource realm, String username, String phoneOnFile) {
         UserRepresentation user = base(username);

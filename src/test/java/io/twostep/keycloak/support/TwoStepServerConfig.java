@@ -29,6 +29,8 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .spiOption("sms-sender", "vonage", "from", "TwoStep")
                 .spiOption("sms-sender", "vonage", "base-uri", vonage.baseUri())
                 .spiOption("sms-sender", "vonage", "timeout-ms", Integer.toString(VONAGE_TIMEOUT_MS))
+                // Every journey comes from 127.0.0.1: the per-IP limit is tested on its own server (LimitsServerConfig).
+                .spiOption("sms-limits", "default", "per-ip-per-hour", "10000")
                 .option("log-file", serverLog().toString());
         config.log()
                 .handlers(KeycloakServerConfigBuilder.LogHandlers.FILE)

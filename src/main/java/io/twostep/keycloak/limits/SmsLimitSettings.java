@@ -1,0 +1,78 @@
+package io.twostep.keycloak.limits;
+
+import org.keycloak.Config;
+
+/**
+ * Server-wide SMS limits, set by the operator as options of the {@code sms-limits} SPI
+ * ({@code --spi-sms-limits--default--<option>}). Each has a default and bounds; Keycloak refuses to start with a
+ * value outside them. Sources: SECURITY.md S05/S06; NIST SP 800-63B §3.2.2 (rate limiting, at most 100 consecutive
+ * failures).
+ *
+ * @param perUserPerHour     SMS one user may receive per clock hour (default 10, 1–100)
+ * @param perNumberPerHour   SMS one phone number may receive per clock hour (default 10, 1–100)
+ * @param perIpPerHour       SMS one client IP may trigger per clock hour (default 50, 1–10000)
+ * @param realmPerHour       SMS one realm may send per clock hour before SMS stop for the realm (default 1000,
+ *                           1–1000000)
+ * @param failuresBeforeDelay wrong SMS codes (across logins and resends) before each further try waits (default 5,
+ *                           1–100)
+ * @param failuresBeforeBlock wrong SMS codes after which the SMS factor is blocked for the user (default 20, 2–100)
+ * @param blockSeconds       how long the count is kept after the last wrong code, so how long a block lasts
+ *                           (default 3600, 60–604800)
+ */
+public record SmsLimitSettings(int perUserPerHour, int perNumberPerHour, int perIpPerHour, int realmPerHour,
+                               int failuresBeforeDelay, int failuresBeforeBlock, int blockSeconds) {
+
+    /** The defaults. */
+    public static final SmsLimitSettings DEFAULTS = new SmsLimitSettings(10, 10, 50, 1000, 5, 20, 3600);
+
+    public SmsLimitSettings {
+        check("per-user-per-hour", perUserPerHour, 1, 100);
+        check("per-number-per-hour", perNumberPerHour, 1, 100);
+        check("per-ip-per-hour", perIpPerHour, 1, 10_000);
+        check("realm-per-hour", realmPerHour, 1, 1_000_000);
+        check("failures-before-delay", failuresBeforeDelay, 1, 100);
+        check("failures-before-block", failuresBeforeBlock, 2, 100);
+        check("block-seconds", blockSeconds, 60, 604_800);
+        if (failuresBeforeDelay >= failuresBeforeBlock) {
+            throw new IllegalArgumentException("failures-before-delay must be below failures-before-block");
+        }
+    }
+
+    /**
+     * @param config the provider's config scope
+     * @return the settings, defaults for options not given
+     * @throws IllegalArgumentException when an option is out of bounds or not a number
+     */
+    public static SmsLimitSettings from(Config.Scope config) {
+        return new SmsLimitSettings(
+                config.getInt("per-user-per-hour", DEFAULTS.perUserPerHour),
+                config.getInt("per-number-per-hour", DEFAULTS.perNumberPerHour),
+                config.getInt("per-ip-per-hour", DEFAULTS.perIpPerHour),
+                config.getInt("realm-per-hour", DEFAULTS.realmPerHour),
+                config.getInt("failures-before-delay", DEFAULTS.failuresBeforeDelay),
+                config.getInt("failures-before-block", DEFAULTS.failuresBeforeBlock),
+                config.getInt("block-seconds", DEFAULTS.blockSeconds));
+    }
+
+    /**
+     * Progressive delay after wrong codes: none below {@link #failuresBeforeDelay}, then 15 s doubling per further
+     * failure, at most 300 s.
+     *
+     * @param failures wrong codes counted so far
+     * @return seconds the next try must wait after the last wrong code
+     */
+    public int delayAfter(int failures) {
+        if (failures < failuresBeforeDelay) {
+            return 0;
+        }
+        int doublings = Math.min(failures - failuresBeforeDelay, 5);
+        return Math.min(300, 15 << doublings);
+    }
+
+    private static void check(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(
+                    "sms-limits option " + name + " is " + value + "; allowed: " + min + " to " + max);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.twostep.keycloak.limits;
+
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.provider.Provider;
+
+/**
+ * Cluster-wide SMS limits (send budgets and the account-level wrong-code counter), kept in Keycloak's
+ * {@code SingleUseObjectProvider} so every node sees them and nothing lives in JVM memory.
+ */
+public interface SmsLimiter extends Provider {
+
+    /** Which limit stopped a send. */
+    enum Limit {
+        USER, NUMBER, IP, REALM
+    }
+
+    /**
+     * Outcome of {@link #trySend}.
+     *
+     * @param allowed      whether the SMS may go out; when {@code true} it has been counted
+     * @param limit        the limit that was hit, {@code null} when allowed
+     * @param retryAfter   seconds until that limit's window ends
+     */
+    record SendDecision(boolean allowed, Limit limit, int retryAfter) {
+    }
+
+    /**
+     * Where a user stands with wrong SMS codes.
+     *
+     * @param failures   wrong codes counted (across codes, resends and logins)
+     * @param blocked    whether the SMS factor is blocked for the user
+     * @param waitSeconds seconds before the next code may be tried (progressive delay or block), 0 if none
+     */
+    record FailureStatus(int failures, boolean blocked, int waitSeconds) {
+    }
+
+    /**
+     * Counts one SMS against every limit, unless one of them is spent.
+     *
+     * @param e164     destination number, E.164 with {@code +}
+     * @param clientIp the client's address as Keycloak resolved it (proxy headers only when trusted)
+     */
+    SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp);
+
+    /** @return the user's wrong-code standing now */
+    FailureStatus failures(RealmModel realm, UserModel user);
+
+    /** Counts one wrong code. @return the standing after it */
+    FailureStatus recordFailure(RealmModel realm, UserModel user);
+
+    /** Clears the user's wrong-code count (after a correct code, or by an admin). */
+    void resetFailures(RealmModel realm, UserModel user);
+
+    /** @return the settings in force */
+    SmsLimitSettings settings();
+
+    @Override
+    default void close() {
+    }
+}

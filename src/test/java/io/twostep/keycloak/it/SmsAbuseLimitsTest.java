@@ -1,0 +1,228 @@
+package io.twostep.keycloak.it;
+
+import io.twostep.keycloak.support.LimitsServerConfig;
+import io.twostep.keycloak.support.TestUsers;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.keycloak.models.utils.TimeBasedOTP;
+import org.keycloak.representations.idm.EventRepresentation;
+import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
+import org.keycloak.testframework.realm.RealmBuilder;
+import org.keycloak.testframework.remote.timeoffset.InjectTimeOffSet;
+import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
+import org.keycloak.testframework.ui.page.SelectAuthenticatorPage;
+import org.openqa.selenium.By;
+import org.openqa.selenium.htmlunit.HtmlUnitDriver;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Send limits and the account-level wrong-code counter, on a Keycloak with tight limits ({@link LimitsServerConfig})
+ * that trusts X-Forwarded-For, so each test comes from its own client address.
+ */
+@KeycloakIntegrationTest(config = LimitsServerConfig.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SmsAbuseLimitsTest extends AbstractJourneyTest {
+
+    private static final AtomicInteger ADDRESSES = new AtomicInteger(10);
+    private static final String LIMIT_MESSAGE_START = "Too many text messages have been sent. You can ask for a new code in ";
+
+    @InjectTimeOffSet
+    TimeOffSet timeOffSet;
+
+    @BeforeEach
+    void ownClientAddress() {
+        comeFrom("203.0.113." + ADDRESSES.incrementAndGet());
+        // Keycloak's own lockout would interfere with counting our wrong codes; the test addresses are not local,
+        // and this test server speaks plain HTTP.
+        realm.updateWithCleanup(r -> {
+            RealmBuilder updated = r.bruteForceProtected(false);
+            updated.build().setSslRequired("none");
+            return updated;
+        });
+    }
+
+    private void comeFrom(String address) {
+        ((HtmlUnitDriver) driver.driver()).getWebClient().addRequestHeader("X-Forwarded-For", address);
+    }
+
+    @Test
+    @Order(1)
+    void perUserHourlyLimit() {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "limit-user", number);
+        for (int i = 0; i < LimitsServerConfig.PER_USER; i++) {
+            if (i > 0 && i % LimitsServerConfig.PER_IP == 0) {
+                comeFrom("198.51.100." + (ADDRESSES.incrementAndGet() % 250));
+            }
+            startOver();
+            passwordStep("limit-user");
+            codePage.assertCurrent();
+            assertTrue(codePage.errorMessage().isEmpty(), "send " + (i + 1) + " is within the limit");
+        }
+        startOver();
+        passwordStep("limit-user");
+        assertTrue(codePage.errorMessage().orElseThrow().startsWith(LIMIT_MESSAGE_START));
+        assertEquals(LimitsServerConfig.PER_USER, vonage.to(number).size());
+        assertEquals("user", lastLimitEvent("limit-user").getDetails().get("limit"));
+    }
+
+    @Test
+    @Order(2)
+    void perNumberHourlyLimitHoldsAcrossUsers() {
+        String shared = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "limit-number-a", shared);
+        TestUsers.withBoundNumber(realm.admin(), "limit-number-b", shared);
+        for (int i = 0; i < LimitsServerConfig.PER_NUMBER; i++) {
+            comeFrom("198.51.100." + (ADDRESSES.incrementAndGet() % 250));
+            startOver();
+            passwordStep(i % 2 == 0 ? "limit-number-a" : "limit-number-b");
+            assertTrue(codePage.errorMessage().isEmpty(), "send " + (i + 1) + " is within the limit");
+        }
+        startOver();
+        passwordStep("limit-number-b");
+        assertTrue(codePage.errorMessage().orElseThrow().startsWith(LIMIT_MESSAGE_START));
+        assertEquals(LimitsServerConfig.PER_NUMBER, vonage.to(shared).size());
+        assertEquals("number", lastLimitEvent("limit-number-b").getDetails().get("limit"));
+    }
+
+    @Test
+    @Order(3)
+    void perClientAddressHourlyLimitUsesTheTrustedProxyHeader() {
+        for (int i = 0; i < LimitsServerConfig.PER_IP; i++) {
+            TestUsers.withBoundNumber(realm.admin(), "limit-ip-" + i, TestUsers.newNumber());
+            startOver();
+            passwordStep("limit-ip-" + i);
+            assertTrue(codePage.errorMessage().isEmpty(), "send " + (i + 1) + " is within the limit");
+        }
+        TestUsers.withBoundNumber(realm.admin(), "limit-ip-last", TestUsers.newNumber());
+        startOver();
+        passwordStep("limit-ip-last");
+        assertTrue(codePage.errorMessage().orElseThrow().startsWith(LIMIT_MESSAGE_START));
+        assertEquals("ip", lastLimitEvent("limit-ip-last").getDetails().get("limit"));
+
+        comeFrom("192.0.2.77"); // another client behind the same proxy
+        startOver();
+        passwordStep("limit-ip-last");
+        assertTrue(codePage.errorMessage().isEmpty(), "another address has its own budget");
+    }
+
+    @Test
+    @Order(4)
+    void wrongCodesCountOnTheAccountAcrossCodesAndLoginsThenBlockOnlyTheSmsFactor() {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumberAndTotp(realm.admin(), "limit-failures", number);
+        passwordStep("limit-failures");
+        chooseSms();
+        int offset = 0;
+
+        // Three wrong codes, then the account asks for a pause, which a new code does not lift.
+        for (int i = 0; i < LimitsServerConfig.FAILURES_BEFORE_DELAY; i++) {
+            codePage.enterCode(wrong(vonage.last(number).code()));
+        }
+        codePage.enterCode(vonage.last(number).code());
+        assertEquals("Too many wrong codes. Wait 15 seconds before you try again.", codePage.errorMessage().orElseThrow());
+
+        offset += 31;
+        timeOffSet.set(offset);
+        driver.navigate().refresh();
+        codePage.resendButton().click(); // a new code: the account's count stays
+        codePage.enterCode(wrong(vonage.last(number).code()));
+        codePage.enterCode(vonage.last(number).code());
+        assertEquals("Too many wrong codes. Wait 30 seconds before you try again.", codePage.errorMessage().orElseThrow());
+
+        // A new login does not reset it either.
+        offset += 31;
+        timeOffSet.set(offset);
+        startOver();
+        passwordStep("limit-failures");
+        chooseSms();
+        codePage.enterCode(wrong(vonage.last(number).code())); // 5
+        offset += 61;
+        timeOffSet.set(offset);
+        codePage.enterCode(wrong(vonage.last(number).code())); // 6: blocked
+        codePage.enterCode(vonage.last(number).code());
+        String blocked = "Too many wrong codes: signing in with text messages is blocked for this account for now. "
+                + "Use another way to sign in, or contact your administrator.";
+        assertEquals(blocked, codePage.errorMessage().orElseThrow());
+        int sent = vonage.to(number).size();
+        offset += 61;
+        timeOffSet.set(offset);
+        driver.navigate().refresh();
+        codePage.forceResend();
+        assertEquals(blocked, codePage.errorMessage().orElseThrow());
+        assertEquals(sent, vonage.to(number).size(), "no SMS while blocked");
+        assertTrue(userEvents("limit-failures").stream().anyMatch(e -> "sms_factor_blocked".equals(e.getError())));
+
+        // The authenticator app still works.
+        driver.findElement(By.id("try-another-way")).click();
+        new SelectAuthenticatorPage(driver).selectLoginMethod("Authenticator Application");
+        driver.findElement(By.id("otp")).sendKeys(totpNow());
+        driver.findElement(By.id("kc-login")).click();
+        assertLoggedIn();
+
+        // After the block period, a correct code works again and clears the count.
+        offset += LimitsServerConfig.BLOCK_SECONDS + 1;
+        timeOffSet.set(offset);
+        comeFrom("192.0.2.200"); // this address has used its hourly SMS budget
+        startOver();
+        passwordStep("limit-failures");
+        chooseSms();
+        assertEquals(java.util.Optional.empty(), codePage.errorMessage());
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+    }
+
+    @Test
+    @Order(5)
+    void realmBudgetStopsSmsForTheRealmAndRaisesAnEvent() {
+        String message = null;
+        for (int i = 0; i < LimitsServerConfig.REALM + 5 && message == null; i++) {
+            comeFrom("198.18." + (i / 200) + "." + (i % 200 + 1));
+            TestUsers.withBoundNumber(realm.admin(), "limit-realm-" + i, TestUsers.newNumber());
+            startOver();
+            passwordStep("limit-realm-" + i);
+            message = codePage.errorMessage().orElse(null);
+        }
+        assertTrue(message != null && message.startsWith("Text messages are paused for now. Try again in "), message);
+        List<EventRepresentation> events = realm.admin().getEvents(List.of("CUSTOM_REQUIRED_ACTION_ERROR"), null, null,
+                null, null, null, 0, 1000);
+        assertTrue(events.stream().anyMatch(e -> "sms_realm_budget_spent".equals(e.getError())),
+                "an event the admin can alert on");
+    }
+
+    private void chooseSms() {
+        if (!codePage.isCurrent()) {
+            driver.findElement(By.id("try-another-way")).click();
+            new SelectAuthenticatorPage(driver).selectLoginMethod("SMS code");
+        }
+        codePage.assertCurrent();
+    }
+
+    private static String wrong(String code) {
+        return code.equals("999999") ? "888888" : "999999";
+    }
+
+    /** Keycloak checks TOTP against the real clock, not the test time offset. */
+    private static String totpNow() {
+        return new TimeBasedOTP().generateTOTP(TestUsers.TOTP_SECRET.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private EventRepresentation lastLimitEvent(String username) {
+        return userEvents(username).stream().filter(e -> "sms_limit_hit".equals(e.getDetails().get("two_step_event")))
+                .findFirst().orElseThrow(() -> new AssertionError("no sms_limit_hit event"));
+    }
+
+    private List<EventRepresentation> userEvents(String username) {
+        return realm.admin().getEvents(null, null, TestUsers.id(realm.admin(), username), null, null, null, 0, 200)
+                .stream().filter(e -> e.getDetails() != null).toList();
+    }
+}
