@@ -29,14 +29,30 @@ public final class SmsSendException extends Exception {
     }
 
     private final Reason reason;
+    private final boolean retryable;
 
     /**
      * @param reason what kind of failure this is
      * @param detail a short, secret-free description (gateway status and its text, HTTP status, exception class)
      */
     public SmsSendException(Reason reason, String detail) {
+        this(reason, detail, false);
+    }
+
+    /**
+     * @param reason    what kind of failure this is
+     * @param detail    a short, secret-free description
+     * @param retryable whether the gateway surely did not send, so that one more try cannot double the SMS
+     */
+    public SmsSendException(Reason reason, String detail, boolean retryable) {
         super(detail);
         this.reason = reason;
+        this.retryable = retryable;
+    }
+
+    /** @return whether one immediate retry is safe and may help */
+    public boolean isRetryable() {
+        return retryable;
     }
 
     /** @return the kind of failure */

@@ -17,6 +17,10 @@ import org.keycloak.testframework.ui.page.SelectAuthenticatorPage;
 import org.openqa.selenium.By;
 import org.openqa.selenium.htmlunit.HtmlUnitDriver;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -183,6 +187,29 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
 
     @Test
     @Order(5)
+    void adminSeesAndResetsTheWrongCodeCount() throws Exception {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "limit-reset", number);
+        passwordStep("limit-reset");
+        for (int i = 0; i < LimitsServerConfig.FAILURES_BEFORE_DELAY; i++) {
+            codePage.enterCode(wrong(vonage.last(number).code()));
+        }
+        String url = realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/two-step/users/"
+                + TestUsers.id(realm.admin(), "limit-reset") + "/sms-failures";
+        HttpResponse<String> standing = admin("GET", url, adminToken());
+        assertEquals(200, standing.statusCode(), standing.body());
+        assertTrue(standing.body().contains("\"failures\":" + LimitsServerConfig.FAILURES_BEFORE_DELAY), standing.body());
+
+        String userToken = oauth.doPasswordGrantRequest("limit-reset", TestUsers.PASSWORD).getAccessToken();
+        assertEquals(403, admin("DELETE", url, userToken).statusCode(), "a user cannot reset their own count");
+        assertEquals(204, admin("DELETE", url, adminToken()).statusCode());
+
+        codePage.enterCode(vonage.last(number).code()); // no pause any more
+        assertLoggedIn();
+    }
+
+    @Test
+    @Order(6)
     void realmBudgetStopsSmsForTheRealmAndRaisesAnEvent() {
         String message = null;
         for (int i = 0; i < LimitsServerConfig.REALM + 5 && message == null; i++) {
@@ -214,6 +241,22 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
     /** Keycloak checks TOTP against the real clock, not the test time offset. */
     private static String totpNow() {
         return new TimeBasedOTP().generateTOTP(TestUsers.TOTP_SECRET.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static HttpResponse<String> admin(String method, String url, String token) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + token).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A token of the test server's bootstrap admin (admin/admin in the master realm). */
+    private String adminToken() throws Exception {
+        String form = "grant_type=password&client_id=admin-cli&username=admin&password=admin";
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(realm.getBaseUrl().replace("/realms/demo", "/realms/master") + "/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("access_token").asText();
     }
 
     private EventRepresentation lastLimitEvent(String username) {

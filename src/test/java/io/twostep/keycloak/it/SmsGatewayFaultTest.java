@@ -1,49 +1,54 @@
 package io.twostep.keycloak.it;
 
+import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.FakeVonage.Behaviour;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import java.util.List;
+import java.util.stream.Stream;
 
-/** When Vonage refuses, fails or stays silent, the user gets a message by kind and no login. */
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** When Vonage refuses, fails or stays silent, the user gets a message by kind, no login, and an event. */
 @KeycloakIntegrationTest(config = TwoStepServerConfig.class)
 class SmsGatewayFaultTest extends AbstractJourneyTest {
 
     private static final String TRY_LATER =
             "We could not send the text message just now. Please try again in a few minutes.";
+    private static final String CANNOT_RECEIVE =
+            "This phone number cannot receive text messages. Use another way to sign in, or contact your administrator.";
+    private static final String ADMINISTRATOR =
+            "Text messages cannot be sent at the moment. Please contact your administrator.";
 
-    @Test
-    void invalidNumberStatusSaysTheNumberCannotReceiveSms() {
-        assertLoginStopsWith(new Behaviour.Status(3, "Invalid to parameter"), "fault-status-3",
-                "This phone number cannot receive text messages. Use another way to sign in, or contact your administrator.");
+    static Stream<Arguments> faults() {
+        return Stream.of(
+                Arguments.of("status-1", new Behaviour.Status(1, "Throttled"), TRY_LATER, "temporary"),
+                Arguments.of("status-3", new Behaviour.Status(3, "Invalid to parameter"), CANNOT_RECEIVE, "invalid_number"),
+                Arguments.of("status-6", new Behaviour.Status(6, "Invalid message"), CANNOT_RECEIVE, "invalid_number"),
+                Arguments.of("status-7", new Behaviour.Status(7, "Number barred"), CANNOT_RECEIVE, "invalid_number"),
+                Arguments.of("status-9", new Behaviour.Status(9, "Partner quota exceeded"), ADMINISTRATOR, "configuration"),
+                Arguments.of("status-15", new Behaviour.Status(15, "Illegal sender address"), ADMINISTRATOR, "configuration"),
+                Arguments.of("status-29", new Behaviour.Status(29, "Non-whitelisted destination"), ADMINISTRATOR, "configuration"),
+                Arguments.of("http-401", new Behaviour.Http(401), ADMINISTRATOR, "configuration"),
+                Arguments.of("http-500", new Behaviour.Http(500), TRY_LATER, "provider_down"),
+                Arguments.of("not-json", new Behaviour.NotJson(), TRY_LATER, "provider_down"),
+                Arguments.of("timeout", new Behaviour.Slow(TwoStepServerConfig.VONAGE_TIMEOUT_MS + 1500L), TRY_LATER,
+                        "provider_down"));
     }
 
-    @Test
-    void outOfCreditStatusSendsUsersToTheAdministrator() {
-        assertLoginStopsWith(new Behaviour.Status(9, "Partner quota exceeded"), "fault-status-9",
-                "Text messages cannot be sent at the moment. Please contact your administrator.");
-    }
-
-    @Test
-    void http500SaysTryAgainLater() {
-        assertLoginStopsWith(new Behaviour.Http(500), "fault-http-500", TRY_LATER);
-    }
-
-    @Test
-    void noAnswerWithinTheTimeoutSaysTryAgainLater() {
-        assertLoginStopsWith(new Behaviour.Slow(TwoStepServerConfig.VONAGE_TIMEOUT_MS + 1500L), "fault-timeout",
-                TRY_LATER);
-    }
-
-    @Test
-    void nonJsonAnswerSaysTryAgainLater() {
-        assertLoginStopsWith(new Behaviour.NotJson(), "fault-not-json", TRY_LATER);
-    }
-
-    private void assertLoginStopsWith(Behaviour fault, String username, String message) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("faults")
+    void loginStopsWithAMessageByKind(String row, Behaviour fault, String message, String reason) {
+        String username = "fault-" + row;
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumber(realm.admin(), username, number);
         vonage.behave(fault);
@@ -52,9 +57,31 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
         codePage.assertCurrent();
         assertEquals(message, codePage.errorMessage().orElseThrow());
         assertNotLoggedIn();
-        // Whatever code a guesser types, there is none to match.
-        codePage.enterCode("123456");
+        codePage.enterCode("123456"); // whatever a guesser types, there is no code to match
         codePage.assertCurrent();
         assertNotLoggedIn();
+
+        List<EventRepresentation> failed = realm.admin()
+                .getEvents(List.of("CUSTOM_REQUIRED_ACTION_ERROR"), null, TestUsers.id(realm.admin(), username),
+                        null, null, null, 0, 10);
+        assertEquals(1, failed.size());
+        assertEquals("sms_send_failed", failed.get(0).getError());
+        assertEquals(reason, failed.get(0).getDetails().get("reason"));
+        assertFalse(failed.get(0).getDetails().toString().contains(FakeVonage.API_SECRET));
     }
+
+    @Test
+    void aTemporaryRefusalIsRetriedOnceAndTheLoginGoesOn() {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "fault-retry", number);
+        vonage.behave(new Behaviour.FailFirst(new Behaviour.Http(503), 1));
+        passwordStep("fault-retry");
+
+        codePage.assertCurrent();
+        assertTrue(codePage.errorMessage().isEmpty());
+        assertEquals(2, vonage.to(number).size(), "the first try was refused, the retry went through");
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+    }
+
 }

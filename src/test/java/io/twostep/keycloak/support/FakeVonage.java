@@ -54,6 +54,10 @@ public final class FakeVonage {
         /** Answer only after this many milliseconds. */
         record Slow(long millis) implements Behaviour {
         }
+
+        /** Answer with {@code fault} to the next {@code times} requests, then accept. */
+        record FailFirst(Behaviour fault, int times) implements Behaviour {
+        }
     }
 
     /** One request the fake received. */
@@ -76,6 +80,7 @@ public final class FakeVonage {
     private final List<Sms> received = new CopyOnWriteArrayList<>();
     private final AtomicReference<Behaviour> behaviour = new AtomicReference<>(new Behaviour.Accept());
     private final AtomicInteger messageIds = new AtomicInteger(1000);
+    private final AtomicInteger faultsLeft = new AtomicInteger();
     private final Path secretsFile;
 
     private FakeVonage() throws IOException {
@@ -107,6 +112,9 @@ public final class FakeVonage {
 
     /** Sets what the next requests get until changed. */
     public void behave(Behaviour next) {
+        if (next instanceof Behaviour.FailFirst failFirst) {
+            faultsLeft.set(failFirst.times());
+        }
         behaviour.set(next);
     }
 
@@ -150,6 +158,9 @@ public final class FakeVonage {
                 return;
             }
             Behaviour now = behaviour.get();
+            if (now instanceof Behaviour.FailFirst failFirst) {
+                now = faultsLeft.getAndDecrement() > 0 ? failFirst.fault() : new Behaviour.Accept();
+            }
             if (now instanceof Behaviour.Slow slow) {
                 sleep(slow.millis());
                 respond(exchange, 200, accepted(sms));

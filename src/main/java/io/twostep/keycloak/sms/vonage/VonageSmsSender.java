@@ -27,8 +27,33 @@ final class VonageSmsSender implements SmsSender {
         this.httpStatus = httpStatus;
     }
 
+    /** Pause before the one retry of a refused send, in milliseconds. */
+    static final long RETRY_BACKOFF_MS = 500;
+
+    /**
+     * Sends once, and once more after {@value #RETRY_BACKOFF_MS} ms when Vonage refused for a temporary reason
+     * (throttled, internal error, HTTP 429 or 5xx) and so surely sent nothing. Timeouts and unreadable answers are
+     * not retried: the SMS may have gone out.
+     */
     @Override
     public SentSms send(String to, String text) throws SmsSendException {
+        try {
+            return sendOnce(to, text);
+        } catch (SmsSendException first) {
+            if (!first.isRetryable()) {
+                throw first;
+            }
+            try {
+                Thread.sleep(RETRY_BACKOFF_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw first;
+            }
+            return sendOnce(to, text);
+        }
+    }
+
+    private SentSms sendOnce(String to, String text) throws SmsSendException {
         if (client == null) {
             throw new SmsSendException(Reason.CONFIGURATION,
                     "vonage sender is not configured: set api-key and api-secret or signature-secret");
@@ -42,16 +67,21 @@ final class VonageSmsSender implements SmsSender {
         } catch (VonageApiResponseException e) {
             // The SMS endpoint's errors often carry no status of their own: use what the wire said.
             int status = e.getStatusCode() != 0 ? e.getStatusCode() : httpStatus.last();
-            throw new SmsSendException(VonageStatusMapping.forHttpStatus(status), "vonage answered HTTP " + status);
+            throw httpFailure(status);
         } catch (RuntimeException e) {
             // VonageMethodFailedException (I/O, timeout), VonageResponseParseException (non-JSON) and the like.
             throw new SmsSendException(Reason.PROVIDER_DOWN, "vonage call failed: " + e.getClass().getSimpleName());
         }
         int status = httpStatus.last();
         if (status != 0 && (status < 200 || status > 299)) {
-            throw new SmsSendException(VonageStatusMapping.forHttpStatus(status), "vonage answered HTTP " + status);
+            throw httpFailure(status);
         }
         return checkEveryPart(response);
+    }
+
+    private static SmsSendException httpFailure(int status) {
+        return new SmsSendException(VonageStatusMapping.forHttpStatus(status), "vonage answered HTTP " + status,
+                status == 429 || status >= 500);
     }
 
     private static SentSms checkEveryPart(SmsSubmissionResponse response) throws SmsSendException {
@@ -63,7 +93,8 @@ final class VonageSmsSender implements SmsSender {
             MessageStatus status = part.getStatus();
             if (status != MessageStatus.OK) {
                 int code = status == null ? -1 : status.getMessageStatus();
-                throw new SmsSendException(VonageStatusMapping.forStatus(code), "vonage status " + code);
+                Reason reason = VonageStatusMapping.forStatus(code);
+                throw new SmsSendException(reason, "vonage status " + code, reason == Reason.TEMPORARY);
             }
         }
         return new SentSms(parts.get(0).getId(), parts.size());

@@ -101,6 +101,41 @@ class VonageSmsSenderTest {
     }
 
     @Test
+    void temporaryRefusalIsRetriedOnceAfterABackoff() throws SmsSendException {
+        vonage.behave(new Behaviour.FailFirst(new Behaviour.Status(1, "Throttled"), 1));
+        int before = vonage.to(NUMBER).size();
+        long start = System.nanoTime();
+        sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456");
+        assertEquals(before + 2, vonage.to(NUMBER).size());
+        assertTrue((System.nanoTime() - start) / 1_000_000 >= VonageSmsSender.RETRY_BACKOFF_MS, "waited before retrying");
+    }
+
+    @Test
+    void serverErrorIsRetriedOnceOnly() {
+        vonage.behave(new Behaviour.Http(503));
+        int before = vonage.to(NUMBER).size();
+        assertThrows(SmsSendException.class, () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(before + 2, vonage.to(NUMBER).size(), "one retry, not more");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"3", "9", "29"})
+    void permanentRefusalsAreNotRetried(int status) {
+        vonage.behave(new Behaviour.Status(status, "refused"));
+        int before = vonage.to(NUMBER).size();
+        assertThrows(SmsSendException.class, () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(before + 1, vonage.to(NUMBER).size());
+    }
+
+    @Test
+    void timeoutIsNotRetriedBecauseTheSmsMayHaveGone() {
+        vonage.behave(new Behaviour.Slow(800));
+        int before = vonage.to(NUMBER).size();
+        assertThrows(SmsSendException.class, () -> sender(FakeVonage.API_SECRET, 300).send(NUMBER, "x #123456"));
+        assertEquals(before + 1, vonage.to(NUMBER).size());
+    }
+
+    @Test
     void missingCredentialsRefuseToSend() {
         VonageSmsSenderFactory factory = new VonageSmsSenderFactory();
         factory.init(new MapScope(Map.of()));
