@@ -48,8 +48,10 @@
         <form id="kc-sms-enrol-alternatives" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
             <div class="${properties.kcFormGroupClass!}">
                 <div class="${properties.kcFormActionGroupClass!}">
-                    <button id="two-step-use-app" name="use-app" value="true" type="submit"
-                            class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}">${msg("twoStepUseApp")}</button>
+                    <#if twoStepAppOffered>
+                        <button id="two-step-use-app" name="use-app" value="true" type="submit"
+                                class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}">${msg("twoStepUseApp")}</button>
+                    </#if>
                     <#if isAppInitiatedAction??>
                         <button id="two-step-cancel" name="cancel-aia" value="true" type="submit"
                                 class="${properties.kcButtonLinkClass!}">${msg("doCancel")}</button>

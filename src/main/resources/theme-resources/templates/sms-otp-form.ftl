@@ -6,7 +6,7 @@
         ${msg("twoStepSmsTitle")}
     <#elseif section="form">
         <p id="two-step-sent-to" class="${properties.kcLabelWrapperClass!}">
-            ${msg("twoStepSmsSentTo", twoStepCodeLength?c, twoStepMaskedNumber)}
+            <#if twoStepCodeActive>${msg("twoStepSmsSentTo", twoStepCodeLength?c, twoStepMaskedNumber)}<#else>${msg("twoStepSmsGoesTo", twoStepMaskedNumber)}</#if>
         </p>
         <form id="kc-sms-otp-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post"
               onsubmit="this.querySelector('#kc-login').disabled = true; return true;">

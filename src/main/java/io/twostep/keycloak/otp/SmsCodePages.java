@@ -37,6 +37,8 @@ public final class SmsCodePages {
                     ? "twoStepSmsRealmPaused" : "twoStepSmsLimitReached", minutes(limited.retryAfter()));
         } else if (outcome instanceof SmsCodeStep.SendOutcome.Blocked) {
             form.setError("twoStepSmsBlocked");
+        } else if (outcome instanceof SmsCodeStep.SendOutcome.NumberNotAllowed) {
+            form.setError("twoStepSmsNumberNotAllowed");
         }
         return form;
     }

@@ -25,15 +25,38 @@ public record SmsCodeSettings(int codeLength, int codeTtlSeconds, int attemptsPe
     public static final String COOLDOWN = "resend-cooldown-seconds";
     public static final String SENDS = "sends-per-login";
 
+    /** Allowed range of each setting, {@code {min, max}}. */
+    public static final Map<String, int[]> BOUNDS = Map.of(
+            CODE_LENGTH, new int[]{6, 10},
+            CODE_TTL, new int[]{60, 600},
+            ATTEMPTS, new int[]{3, 10},
+            COOLDOWN, new int[]{30, 600},
+            SENDS, new int[]{1, 3});
+
     /** The defaults: 6 digits, 300 s, 5 attempts, 30 s cooldown, 3 sends. */
     public static final SmsCodeSettings DEFAULTS = new SmsCodeSettings(6, 300, 5, 30, 3);
 
     public SmsCodeSettings {
-        codeLength = clamp(codeLength, 6, 10);
-        codeTtlSeconds = clamp(codeTtlSeconds, 60, 600);
-        attemptsPerCode = clamp(attemptsPerCode, 3, 10);
-        resendCooldownSeconds = clamp(resendCooldownSeconds, 30, 600);
-        sendsPerLogin = clamp(sendsPerLogin, 1, 3);
+        codeLength = clamp(codeLength, BOUNDS.get(CODE_LENGTH));
+        codeTtlSeconds = clamp(codeTtlSeconds, BOUNDS.get(CODE_TTL));
+        attemptsPerCode = clamp(attemptsPerCode, BOUNDS.get(ATTEMPTS));
+        resendCooldownSeconds = clamp(resendCooldownSeconds, BOUNDS.get(COOLDOWN));
+        sendsPerLogin = clamp(sendsPerLogin, BOUNDS.get(SENDS));
+    }
+
+    /**
+     * @param key   one of the setting names
+     * @param value the text an admin entered
+     * @return whether it is a whole number within that setting's bounds
+     */
+    public static boolean inBounds(String key, String value) {
+        int[] bounds = BOUNDS.get(key);
+        try {
+            int number = Integer.parseInt(value.trim());
+            return bounds != null && number >= bounds[0] && number <= bounds[1];
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /**
@@ -79,7 +102,7 @@ public record SmsCodeSettings(int codeLength, int codeTtlSeconds, int attemptsPe
         }
     }
 
-    private static int clamp(int value, int min, int max) {
-        return Math.max(min, Math.min(max, value));
+    private static int clamp(int value, int[] bounds) {
+        return Math.max(bounds[0], Math.min(bounds[1], value));
     }
 }

@@ -2,6 +2,7 @@ package io.twostep.keycloak.otp;
 
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import io.twostep.keycloak.sms.SentSms;
 import io.twostep.keycloak.sms.SmsSendException;
 import io.twostep.keycloak.sms.SmsSender;
@@ -15,6 +16,7 @@ import org.keycloak.events.EventBuilder;
 import org.keycloak.events.EventType;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.urls.UrlType;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
@@ -51,6 +53,10 @@ public final class SmsCodeStep {
 
         /** The SMS factor is blocked for this account after too many wrong codes. */
         record Blocked(int seconds) implements SendOutcome {
+        }
+
+        /** The realm's phone policy (type, allowed regions) no longer admits the number. */
+        record NumberNotAllowed() implements SendOutcome {
         }
     }
 
@@ -115,6 +121,14 @@ public final class SmsCodeStep {
             return new SendOutcome.CapReached();
         }
         String masked = PhoneNumbers.mask(e164);
+        if (!ConfigureSmsOtpFactory.phonePolicy(realm).check(e164).accepted()) {
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.SEND_FAILED)
+                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
+                    .detail(TwoStepEvents.REASON, "number_not_allowed")
+                    .error(TwoStepEvents.ERROR_SEND_FAILED);
+            return new SendOutcome.NumberNotAllowed();
+        }
         SmsLimiter.FailureStatus failures = limiter().failures(realm, user);
         if (failures.blocked()) {
             return new SendOutcome.Blocked(failures.waitSeconds());
@@ -170,7 +184,15 @@ public final class SmsCodeStep {
         if (input == null || input.length() > MAX_INPUT) {
             return null;
         }
-        String digits = input.replace(" ", "").replace("-", "");
+        StringBuilder ascii = new StringBuilder();
+        for (char c : input.toCharArray()) {
+            if (Character.isDigit(c)) {
+                ascii.append(Character.forDigit(Character.digit(c, 10), 10)); // any script's digits, e.g. ١٢٣
+            } else if (c != ' ' && c != '-') {
+                ascii.append(c);
+            }
+        }
+        String digits = ascii.toString();
         return digits.length() == settings.codeLength() && DIGITS.matcher(digits).matches() ? digits : null;
     }
 
@@ -263,7 +285,8 @@ public final class SmsCodeStep {
                 "{0}: your login code is {1}. It is valid for {2} minutes. Do not share it with anyone.");
         String brand = realm.getDisplayName() == null || realm.getDisplayName().isBlank()
                 ? realm.getName() : realm.getDisplayName().replaceAll("<[^>]*>", "");
-        String host = session.getContext().getUri().getBaseUri().getHost();
+        // The realm's frontend host (fixed by the hostname option in production), not the request's Host header.
+        String host = session.getContext().getUri(UrlType.FRONTEND).getBaseUri().getHost();
         return SmsText.format(pattern, locale, brand, code, settings.codeTtlSeconds(), host);
     }
 

@@ -10,6 +10,8 @@ public final class TwoStepEvents {
     public static final String EVENT = "two_step_event";
     /** Detail: the destination, masked like {@code +49•••••••••89}. */
     public static final String MASKED_NUMBER = "phone_number_masked";
+    /** Detail: the number a change replaced, masked. */
+    public static final String PREVIOUS_MASKED_NUMBER = "previous_phone_number_masked";
     /** Detail: the gateway's message id. */
     public static final String MESSAGE_ID = "sms_message_id";
     /** Detail: why a send failed ({@code temporary}, {@code invalid_number}, {@code configuration}, {@code provider_down}). */

@@ -29,7 +29,7 @@ public record PhonePolicy(String defaultRegion, Set<String> allowedRegions) {
     /** Longest input considered at all, in characters; longer input is refused before parsing. */
     public static final int MAX_INPUT_LENGTH = 32;
 
-    private static final Pattern ALLOWED_CHARACTERS = Pattern.compile("[0-9+()\\-./ \\u00A0]+");
+    private static final Pattern ALLOWED_CHARACTERS = Pattern.compile("[\\p{Nd}+()\\-./ \\u00A0]+");
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
     private static final String NON_GEOGRAPHIC = "001";
 

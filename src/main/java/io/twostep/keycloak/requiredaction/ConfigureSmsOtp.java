@@ -18,7 +18,9 @@ import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.Constants;
 import org.keycloak.models.RequiredActionConfigModel;
+import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import org.keycloak.sessions.AuthenticationSessionModel;
@@ -64,7 +66,8 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
         String pending = authSession.getAuthNote(PENDING_NUMBER);
 
-        if (form.containsKey("use-app")) {
+        if (form.containsKey("use-app") && appOffered(context)) {
+            // The app's own set-up runs next in this login and is mandatory: no way out without a second factor.
             context.getUser().addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
             authSession.removeAuthNote(PENDING_NUMBER);
             context.success();
@@ -86,11 +89,22 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
             verifyCode(context, pending, form.getFirst(SmsCodePages.CODE_FIELD));
             return;
         }
-        if (form.containsKey(PHONE_FIELD)) {
-            startWithNumber(context, form.getFirst(PHONE_FIELD));
+        if (form.containsKey(PHONE_FIELD) || pending == null) {
+            startWithNumber(context, form.getFirst(PHONE_FIELD)); // a missing number gets "Enter your mobile number."
             return;
         }
-        requiredActionChallenge(context);
+        verifyCode(context, pending, null); // a missing code gets "Enter the 6-digit code"
+    }
+
+    /**
+     * The app is offered during a login-time enrolment when the realm lets users set it up; not in the
+     * application-initiated "change my number" action, where the user came to manage SMS.
+     */
+    private static boolean appOffered(RequiredActionContext context) {
+        boolean applicationInitiated = context.getAuthenticationSession().getClientNote(Constants.KC_ACTION_EXECUTING) != null;
+        RequiredActionProviderModel totp = context.getRealm()
+                .getRequiredActionProviderByAlias(UserModel.RequiredAction.CONFIGURE_TOTP.name());
+        return !applicationInitiated && totp != null && totp.isEnabled();
     }
 
     private void startWithNumber(RequiredActionContext context, String input) {
@@ -132,12 +146,19 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         }
         SmsOtpCredentialProvider credentials = (SmsOtpCredentialProvider) context.getSession()
                 .getProvider(CredentialProvider.class, SmsOtpCredentialProviderFactory.ID);
+        String previous = SmsOtpCredentialProvider.boundNumber(context.getUser())
+                .map(SmsOtpCredentialModel::phoneNumber).orElse(null);
         credentials.bind(context.getRealm(), context.getUser(), pending);
         context.getAuthenticationSession().removeAuthNote(PENDING_NUMBER);
-        context.getEvent()
+        // An event of its own: details added to the flow's event would also land on the final LOGIN event.
+        var bound = context.getEvent().clone().event(org.keycloak.events.EventType.UPDATE_CREDENTIAL)
                 .detail(TwoStepEvents.EVENT, TwoStepEvents.NUMBER_BOUND)
                 .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
                 .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(pending));
+        if (previous != null) {
+            bound.detail(TwoStepEvents.PREVIOUS_MASKED_NUMBER, PhoneNumbers.mask(previous));
+        }
+        bound.success();
         context.success();
     }
 
@@ -146,7 +167,8 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
                 .setAttribute("twoStepPhoneValue", prefill == null ? "" : prefill)
                 .setAttribute("twoStepPhoneOnFile", prefill != null && prefill.equals(numberOnFile(context)))
                 .setAttribute("twoStepDefaultRegion", policy(context).defaultRegion() == null ? ""
-                        : policy(context).defaultRegion());
+                        : policy(context).defaultRegion())
+                .setAttribute("twoStepAppOffered", appOffered(context));
         if (errorKey != null) {
             form.addError(new FormMessage(PHONE_FIELD, errorKey));
         }
@@ -178,14 +200,7 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
     }
 
     private static PhonePolicy policy(RequiredActionContext context) {
-        Map<String, String> config = config(context);
-        try {
-            return PhonePolicy.of(config.get(ConfigureSmsOtpFactory.DEFAULT_REGION),
-                    config.get(ConfigureSmsOtpFactory.ALLOWED_REGIONS));
-        } catch (IllegalArgumentException e) {
-            // Refused when saved; an imported realm may still carry a bad value: fall back to the strictest policy.
-            return new PhonePolicy(null, java.util.Set.of());
-        }
+        return ConfigureSmsOtpFactory.phonePolicy(context.getRealm());
     }
 
     private static Map<String, String> config(RequiredActionContext context) {

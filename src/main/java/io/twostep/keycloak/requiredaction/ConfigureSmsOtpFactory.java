@@ -9,6 +9,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RequiredActionConfigModel;
+import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.userprofile.ValidationException;
@@ -65,10 +66,48 @@ public final class ConfigureSmsOtpFactory implements RequiredActionFactory {
     @Override
     public void validateConfig(KeycloakSession session, RealmModel realm, RequiredActionConfigModel model) {
         RequiredActionFactory.super.validateConfig(session, realm, model);
+        refuseIf(!regionsValid(model.getConfigValue(DEFAULT_REGION), null), DEFAULT_REGION);
+        refuseIf(!regionsValid(null, model.getConfigValue(ALLOWED_REGIONS)), ALLOWED_REGIONS);
+        for (String key : SmsCodeSettings.BOUNDS.keySet()) {
+            String value = model.getConfigValue(key);
+            refuseIf(value != null && !value.isBlank() && !SmsCodeSettings.inBounds(key, value), key);
+        }
+    }
+
+    private static boolean regionsValid(String defaultRegion, String allowedRegions) {
         try {
-            PhonePolicy.of(model.getConfigValue(DEFAULT_REGION), model.getConfigValue(ALLOWED_REGIONS));
+            PhonePolicy.of(defaultRegion, allowedRegions);
+            return true;
         } catch (IllegalArgumentException e) {
-            throw new ValidationException(new ValidationError(ID, DEFAULT_REGION, "error-invalid-value"));
+            return false;
+        }
+    }
+
+    private static void refuseIf(boolean invalid, String field) {
+        if (invalid) {
+            throw new ValidationException(new ValidationError(ID, field, "error-invalid-value"));
+        }
+    }
+
+    /**
+     * The realm's phone policy, as set on this required action (default region, allowed regions). Used at
+     * enrolment and again before every send, so that narrowing the allow-list also stops codes to numbers
+     * bound earlier.
+     *
+     * @param realm the realm
+     * @return the policy; international format only and all regions when nothing (valid) is set
+     */
+    public static PhonePolicy phonePolicy(RealmModel realm) {
+        RequiredActionProviderModel action = realm.getRequiredActionProvidersStream().filter(a -> ID.equals(a.getProviderId())).findFirst().orElse(null);
+        RequiredActionConfigModel config = action == null ? null : realm.getRequiredActionConfigByAlias(action.getAlias());
+        if (config == null || config.getConfig() == null) {
+            return new PhonePolicy(null, java.util.Set.of());
+        }
+        try {
+            return PhonePolicy.of(config.getConfigValue(DEFAULT_REGION), config.getConfigValue(ALLOWED_REGIONS));
+        } catch (IllegalArgumentException e) {
+            // Refused when saved through the admin console; an imported realm may still carry a bad value.
+            return new PhonePolicy(null, java.util.Set.of());
         }
     }
 

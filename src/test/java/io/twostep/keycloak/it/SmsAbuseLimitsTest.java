@@ -200,7 +200,9 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         assertEquals(200, standing.statusCode(), standing.body());
         assertTrue(standing.body().contains("\"failures\":" + LimitsServerConfig.FAILURES_BEFORE_DELAY), standing.body());
 
-        String userToken = oauth.doPasswordGrantRequest("limit-reset", TestUsers.PASSWORD).getAccessToken();
+        TestUsers.withBoundNumberAndTotp(realm.admin(), "limit-reset-other", TestUsers.newNumber());
+        String userToken = oauth.passwordGrantRequest("limit-reset-other", TestUsers.PASSWORD)
+                .otp(totpNow()).send().getAccessToken();
         assertEquals(403, admin("DELETE", url, userToken).statusCode(), "a user cannot reset their own count");
         assertEquals(204, admin("DELETE", url, adminToken()).statusCode());
 

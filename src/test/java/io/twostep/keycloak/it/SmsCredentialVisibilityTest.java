@@ -9,7 +9,10 @@ import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 
+import org.keycloak.models.utils.TimeBasedOTP;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +22,7 @@ import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bound number shows up, masked, where users and admins look, and every step leaves an event. */
@@ -32,7 +36,11 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
     void accountConsoleListsTheMaskedNumberAndCanRemoveIt() throws Exception {
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumber(realm.admin(), "visible-account", number);
-        String token = oauth.doPasswordGrantRequest("visible-account", TestUsers.PASSWORD).getAccessToken();
+        passwordStep("visible-account");
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+        String token = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getAccessToken();
+        startOver();
 
         JsonNode types = get(realm.getBaseUrl() + "/account/credentials", token);
         JsonNode sms = StreamSupport.stream(types.spliterator(), false)
@@ -59,6 +67,25 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
         passwordStep("visible-account");
         assertLoggedIn(); // no second factor left: the conditional sub-flow is skipped
         assertEquals(sent, vonage.to(number).size(), "no SMS to a removed number");
+    }
+
+    @Test
+    void passwordGrantIsRefusedForSmsOnlyUsers() {
+        TestUsers.withBoundNumber(realm.admin(), "grant-sms", TestUsers.newNumber());
+        var refused = oauth.doPasswordGrantRequest("grant-sms", TestUsers.PASSWORD);
+        assertEquals(400, refused.getStatusCode());
+        assertEquals("invalid_grant", refused.getError());
+        assertEquals(null, refused.getAccessToken());
+
+        TestUsers.withBoundNumberAndTotp(realm.admin(), "grant-sms-app", TestUsers.newNumber());
+        assertEquals(null, oauth.doPasswordGrantRequest("grant-sms-app", TestUsers.PASSWORD).getAccessToken(),
+                "with an app, the flow's own OTP check asks for the code");
+        String totp = new TimeBasedOTP().generateTOTP(TestUsers.TOTP_SECRET.getBytes(StandardCharsets.UTF_8));
+        assertNotNull(oauth.passwordGrantRequest("grant-sms-app", TestUsers.PASSWORD).otp(totp).send().getAccessToken());
+
+        TestUsers.plain(realm.admin(), "grant-plain");
+        assertNotNull(oauth.doPasswordGrantRequest("grant-plain", TestUsers.PASSWORD).getAccessToken(),
+                "users without a second factor are not the guard's business");
     }
 
     @Test

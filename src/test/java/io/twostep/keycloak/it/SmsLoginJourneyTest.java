@@ -87,12 +87,17 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
         String number = enrolledUser("login-malformed");
         passwordStep("login-malformed");
         String code = vonage.last(number).code();
-        for (String bad : new String[]{"abcdef", "12345", "1234567890123", "１２３４５６", ""}) {
+        for (String bad : new String[]{"abcdef", "12345", "1234567890123", "١٢٣٤٥", "12345x", ""}) {
             codePage.enterCode(bad);
             codePage.assertCurrent();
             assertEquals("Enter the 6-digit code from the text message.", codePage.fieldError().orElseThrow());
         }
-        codePage.enterCode(code.substring(0, 3) + " " + code.substring(3));
+        // Digits of any script count, as typed on a phone set to another language; spaces are ignored.
+        StringBuilder fullWidth = new StringBuilder();
+        for (char c : code.toCharArray()) {
+            fullWidth.append((char) ('\uFF10' + (c - '0')));
+        }
+        codePage.enterCode(fullWidth.substring(0, 3) + " " + fullWidth.substring(3));
         assertLoggedIn();
     }
 

@@ -72,6 +72,11 @@ public final class TestUsers {
         importUser(realm, user);
     }
 
+    /** Creates a user with a password only. */
+    public static void plain(RealmResource realm, String username) {
+        importUser(realm, base(username));
+    }
+
     /** @return the id of a user */
     public static String id(RealmResource realm, String username) {
         return realm.users().searchByUsername(username, true).get(0).getId();

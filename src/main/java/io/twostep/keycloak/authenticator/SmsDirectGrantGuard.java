@@ -1,0 +1,120 @@
+package io.twostep.keycloak.authenticator;
+
+import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
+import io.twostep.keycloak.otp.TwoStepEvents;
+import jakarta.ws.rs.core.Response;
+import org.keycloak.Config;
+import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.AuthenticationFlowError;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.authenticators.directgrant.AbstractDirectGrantAuthenticator;
+import org.keycloak.events.Errors;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.provider.ProviderConfigProperty;
+
+import java.util.List;
+
+/**
+ * {@code sms-otp-direct-grant-guard}, for direct-grant (password grant) flows: an SMS code cannot be asked for
+ * there, so a user whose second factor is SMS alone is refused with {@code invalid_grant}. Users with an
+ * authenticator app pass on to the flow's own OTP check. Without it, a password alone would get tokens for SMS
+ * users (SECURITY.md S07, S16).
+ */
+public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator {
+
+    /** Provider id. */
+    public static final String ID = "sms-otp-direct-grant-guard";
+
+    @Override
+    public void authenticate(AuthenticationFlowContext context) {
+        UserModel user = context.getUser();
+        boolean smsOnly = SmsOtpCredentialProvider.boundNumber(user).isPresent()
+                && !user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
+        if (!smsOnly) {
+            context.success();
+            return;
+        }
+        context.getEvent().user(user).detail(TwoStepEvents.EVENT, "sms_direct_grant_refused")
+                .error(Errors.INVALID_USER_CREDENTIALS);
+        Response error = errorResponse(Response.Status.BAD_REQUEST.getStatusCode(), "invalid_grant",
+                "Two-step login by SMS cannot be completed with a password grant; use the browser login");
+        context.failure(AuthenticationFlowError.INVALID_CREDENTIALS, error);
+    }
+
+    @Override
+    public boolean requiresUser() {
+        return true;
+    }
+
+    @Override
+    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
+        return true;
+    }
+
+    @Override
+    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Refuse SMS-only users (direct grant)";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return null;
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return new AuthenticationExecutionModel.Requirement[]{
+                AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Refuses a password grant for users whose only second factor is an SMS code.";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+
+    @Override
+    public Authenticator create(KeycloakSession session) {
+        return this;
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}
