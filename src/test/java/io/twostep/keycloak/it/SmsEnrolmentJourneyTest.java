@@ -3,14 +3,20 @@ package io.twostep.keycloak.it;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.Test;
+import jakarta.ws.rs.BadRequestException;
 import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.representations.idm.EventRepresentation;
+import org.keycloak.representations.idm.RequiredActionConfigRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A user proves a mobile number with the configure-sms-otp required action, then logs in with SMS codes. */
@@ -125,6 +131,45 @@ class SmsEnrolmentJourneyTest extends AbstractJourneyTest {
         List<CredentialRepresentation> bound = smsCredentials("enrol-aia");
         assertEquals(1, bound.size(), "the new number replaces the old one");
         assertTrue(bound.get(0).getCredentialData().contains(newNumber));
+        EventRepresentation change = realm.admin().getEvents(List.of("UPDATE_CREDENTIAL"), null,
+                TestUsers.id(realm.admin(), "enrol-aia"), null, null, null, 0, 10).get(0);
+        assertEquals("sms_number_bound", change.getDetails().get("two_step_event"));
+        assertTrue(change.getDetails().get("previous_phone_number_masked").endsWith(oldNumber.substring(oldNumber.length() - 2)));
+        assertFalse(change.getDetails().toString().contains(newNumber.substring(3)), "masked only");
+    }
+
+    @Test
+    void regionAllowListAlsoStopsCodesToNumbersBoundEarlier() {
+        String number = TestUsers.newNumber(); // German
+        TestUsers.withBoundNumber(realm.admin(), "enrol-region", number);
+        RequiredActionConfigRepresentation original = realm.admin().flows().getRequiredActionConfig("configure-sms-otp");
+        RequiredActionConfigRepresentation austriaOnly = new RequiredActionConfigRepresentation();
+        austriaOnly.setConfig(new HashMap<>(original.getConfig()));
+        austriaOnly.getConfig().put("allowed-regions", "AT");
+        realm.admin().flows().updateRequiredActionConfig("configure-sms-otp", austriaOnly);
+        try {
+            passwordStep("enrol-region");
+            codePage.assertCurrent();
+            assertEquals("Codes can no longer be sent to this number here. Use another way to sign in, or contact your "
+                    + "administrator.", codePage.errorMessage().orElseThrow());
+            assertTrue(vonage.to(number).isEmpty());
+        } finally {
+            realm.admin().flows().updateRequiredActionConfig("configure-sms-otp", original);
+        }
+    }
+
+    @Test
+    void outOfRangeSettingsAreRefusedWhenSaved() {
+        RequiredActionConfigRepresentation original = realm.admin().flows().getRequiredActionConfig("configure-sms-otp");
+        for (Map<String, String> bad : List.of(Map.of("code-length", "4"), Map.of("code-length", "six"),
+                Map.of("sends-per-login", "50"), Map.of("allowed-regions", "DE,XX"), Map.of("default-region", "ZZ"))) {
+            RequiredActionConfigRepresentation config = new RequiredActionConfigRepresentation();
+            config.setConfig(new HashMap<>(original.getConfig()));
+            config.getConfig().putAll(bad);
+            assertThrows(BadRequestException.class,
+                    () -> realm.admin().flows().updateRequiredActionConfig("configure-sms-otp", config), bad.toString());
+        }
+        assertEquals(original.getConfig(), realm.admin().flows().getRequiredActionConfig("configure-sms-otp").getConfig());
     }
 
     @Test
