@@ -11,7 +11,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 
+import org.htmlunit.WebClient;
+import org.htmlunit.html.HtmlInput;
+import org.htmlunit.html.HtmlPage;
+
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,6 +76,43 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
         assertEquals("sms_send_failed", failed.get(0).getError());
         assertEquals(reason, failed.get(0).getDetails().get("reason"));
         assertFalse(failed.get(0).getDetails().toString().contains(FakeVonage.API_SECRET));
+    }
+
+    @Test
+    void aSlowGatewayAnswerDoesNotHoldOtherLoginsBack() throws Exception {
+        String slowNumber = TestUsers.newNumber();
+        String fastNumber = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "fault-slow-a", slowNumber);
+        TestUsers.withBoundNumber(realm.admin(), "fault-slow-b", fastNumber);
+        vonage.behaveFor(slowNumber, new Behaviour.Slow(TwoStepServerConfig.VONAGE_TIMEOUT_MS - 200L));
+        String loginUrl = oauth.loginForm().build();
+
+        ExecutorService otherBrowser = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> slowLogin = otherBrowser.submit(() -> {
+                try (WebClient client = new WebClient()) {
+                    client.getOptions().setJavaScriptEnabled(false);
+                    HtmlPage login = client.getPage(loginUrl);
+                    login.<HtmlInput>getHtmlElementById("username").type("fault-slow-a");
+                    login.<HtmlInput>getHtmlElementById("password").type(TestUsers.PASSWORD);
+                    HtmlPage next = login.getHtmlElementById("kc-login").click();
+                    return next.getBody().getAttribute("data-page-id");
+                }
+            });
+            while (vonage.to(slowNumber).isEmpty()) {
+                Thread.sleep(20); // until the other login waits on the gateway
+            }
+            passwordStep("fault-slow-b");
+            codePage.assertCurrent();
+            long heldFor = vonage.last(fastNumber).receivedAt() - vonage.last(slowNumber).receivedAt();
+            assertTrue(heldFor < (TwoStepServerConfig.VONAGE_TIMEOUT_MS - 200L) * 1_000_000L,
+                    "this login's SMS went out while the other still waited for the gateway");
+            codePage.enterCode(vonage.last(fastNumber).code());
+            assertLoggedIn();
+            assertEquals("login-sms-otp-form", slowLogin.get(30, TimeUnit.SECONDS), "the slow login got there too");
+        } finally {
+            otherBrowser.shutdownNow();
+        }
     }
 
     @Test

@@ -60,8 +60,8 @@ public final class FakeVonage {
         }
     }
 
-    /** One request the fake received. */
-    public record Sms(String to, String from, String text, String type, boolean authorised) {
+    /** One request the fake received, and when ({@link System#nanoTime()}). */
+    public record Sms(String to, String from, String text, String type, boolean authorised, long receivedAt) {
         private static final Pattern CODE = Pattern.compile("#(\\d{6,10})\\s*$");
 
         /** @return the code from the origin-bound last line */
@@ -81,6 +81,7 @@ public final class FakeVonage {
     private final AtomicReference<Behaviour> behaviour = new AtomicReference<>(new Behaviour.Accept());
     private final AtomicInteger messageIds = new AtomicInteger(1000);
     private final AtomicInteger faultsLeft = new AtomicInteger();
+    private final Map<String, Behaviour> perNumber = new java.util.concurrent.ConcurrentHashMap<>();
     private final Path secretsFile;
 
     private FakeVonage() throws IOException {
@@ -118,9 +119,15 @@ public final class FakeVonage {
         behaviour.set(next);
     }
 
+    /** Sets what requests to one number get, whatever the general behaviour. */
+    public void behaveFor(String e164, Behaviour next) {
+        perNumber.put(e164.startsWith("+") ? e164.substring(1) : e164, next);
+    }
+
     /** Back to accepting, history kept. */
     public void reset() {
         behaviour.set(new Behaviour.Accept());
+        perNumber.clear();
     }
 
     /** @return every SMS received so far, oldest first */
@@ -149,7 +156,7 @@ public final class FakeVonage {
                     StandardCharsets.UTF_8));
             boolean authorised = isAuthorised(exchange, form);
             Sms sms = new Sms(form.getOrDefault("to", ""), form.get("from"), form.getOrDefault("text", ""),
-                    form.get("type"), authorised);
+                    form.get("type"), authorised, System.nanoTime());
             received.add(sms);
             recordSecrets(sms);
             if (!authorised) {
@@ -157,7 +164,7 @@ public final class FakeVonage {
                         + "\"title\":\"Unauthorized\",\"detail\":\"You did not provide correct credentials.\"}");
                 return;
             }
-            Behaviour now = behaviour.get();
+            Behaviour now = perNumber.getOrDefault(sms.to(), behaviour.get());
             if (now instanceof Behaviour.FailFirst failFirst) {
                 now = faultsLeft.getAndDecrement() > 0 ? failFirst.fault() : new Behaviour.Accept();
             }
