@@ -45,13 +45,25 @@ public record SmsLimitSettings(int perUserPerHour, int perNumberPerHour, int per
      */
     public static SmsLimitSettings from(Config.Scope config) {
         return new SmsLimitSettings(
-                config.getInt("per-user-per-hour", DEFAULTS.perUserPerHour),
-                config.getInt("per-number-per-hour", DEFAULTS.perNumberPerHour),
-                config.getInt("per-ip-per-hour", DEFAULTS.perIpPerHour),
-                config.getInt("realm-per-hour", DEFAULTS.realmPerHour),
-                config.getInt("failures-before-delay", DEFAULTS.failuresBeforeDelay),
-                config.getInt("failures-before-block", DEFAULTS.failuresBeforeBlock),
-                config.getInt("block-seconds", DEFAULTS.blockSeconds));
+                option(config, "per-user-per-hour", DEFAULTS.perUserPerHour),
+                option(config, "per-number-per-hour", DEFAULTS.perNumberPerHour),
+                option(config, "per-ip-per-hour", DEFAULTS.perIpPerHour),
+                option(config, "realm-per-hour", DEFAULTS.realmPerHour),
+                option(config, "failures-before-delay", DEFAULTS.failuresBeforeDelay),
+                option(config, "failures-before-block", DEFAULTS.failuresBeforeBlock),
+                option(config, "block-seconds", DEFAULTS.blockSeconds));
+    }
+
+    private static int option(Config.Scope config, String name, int fallback) {
+        String value = config.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("sms-limits option " + name + " is not a whole number: " + value);
+        }
     }
 
     /**

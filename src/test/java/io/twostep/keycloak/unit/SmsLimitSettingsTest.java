@@ -26,7 +26,7 @@ class SmsLimitSettingsTest {
                 () -> SmsLimitSettings.from(new MapScope(Map.of("per-user-per-hour", "0"))));
         assertThrows(IllegalArgumentException.class,
                 () -> SmsLimitSettings.from(new MapScope(Map.of("failures-before-delay", "20"))));
-        assertThrows(NumberFormatException.class,
+        assertThrows(IllegalArgumentException.class,
                 () -> SmsLimitSettings.from(new MapScope(Map.of("realm-per-hour", "lots"))));
     }
 
