@@ -121,7 +121,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
 
     @Test
     @Order(4)
-    void wrongCodesCountOnTheAccountAcrossCodesAndLoginsThenBlockOnlyTheSmsFactor() {
+    void wrongCodesCountOnTheAccountAcrossCodesAndLoginsThenBlockOnlyTheSmsFactor() throws Exception {
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumberAndTotp(realm.admin(), "limit-failures", number);
         passwordStep("limit-failures");
@@ -183,6 +183,9 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         assertEquals(java.util.Optional.empty(), codePage.errorMessage());
         codePage.enterCode(vonage.last(number).code());
         assertLoggedIn();
+        String url = realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/two-step/users/"
+                + TestUsers.id(realm.admin(), "limit-failures") + "/sms-failures";
+        assertTrue(admin("GET", url, adminToken()).body().contains("\"failures\":0"), "a correct code clears the count");
     }
 
     @Test

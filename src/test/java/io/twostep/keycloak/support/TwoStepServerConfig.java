@@ -35,7 +35,8 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
         config.log()
                 .handlers(KeycloakServerConfigBuilder.LogHandlers.FILE)
                 .categoryLevel("io.twostep", "debug")
-                .categoryLevel("com.vonage", "debug");
+                .categoryLevel("com.vonage", "debug")
+                .categoryLevel("org.keycloak.events", "debug"); // every event goes to the log, and is scanned
         return config;
     }
 

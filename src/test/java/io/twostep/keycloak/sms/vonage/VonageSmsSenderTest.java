@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,6 +134,49 @@ class VonageSmsSenderTest {
         int before = vonage.to(NUMBER).size();
         assertThrows(SmsSendException.class, () -> sender(FakeVonage.API_SECRET, 300).send(NUMBER, "x #123456"));
         assertEquals(before + 1, vonage.to(NUMBER).size());
+    }
+
+    /** The SDK's request signing logs the whole message at INFO; our factory silences it (SECURITY.md S11). */
+    @Test
+    void signedRequestsLeaveNoCodeOrNumberInTheSdkLog() throws SmsSendException {
+        java.util.logging.Logger vonageRoot = java.util.logging.Logger.getLogger("com.vonage");
+        List<String> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record.getLoggerName() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        vonageRoot.addHandler(capture);
+        vonageRoot.setLevel(java.util.logging.Level.ALL); // an operator turning com.vonage up to DEBUG
+        try {
+            VonageSmsSenderFactory factory = new VonageSmsSenderFactory();
+            factory.init(new MapScope(Map.of("api-key", FakeVonage.API_KEY, "signature-secret", "sig-secret-5d1",
+                    "base-uri", vonage.baseUri())));
+            factory.create(null).send(NUMBER, "Code 735102\n\n@localhost #735102");
+            assertTrue(vonage.last(NUMBER).authorised(), "signed request accepted");
+            assertTrue(records.stream().noneMatch(r -> r.contains("735102") || r.contains("4915199900001")
+                    || r.contains("sig-secret-5d1")), records.toString());
+
+            // Control: without the silencing, the same send does leak, so the assertion above can fail.
+            java.util.logging.Logger.getLogger("com.vonage.client.auth.RequestSigning").setLevel(null);
+            java.util.logging.Logger.getLogger("com.vonage.client.sms").setLevel(null);
+            factory.create(null).send(NUMBER, "Code 735103\n\n@localhost #735103");
+            assertTrue(records.stream().anyMatch(r -> r.contains("735103")), "control: the SDK logs the message");
+        } finally {
+            vonageRoot.removeHandler(capture);
+            vonageRoot.setLevel(null);
+            new VonageSmsSenderFactory().init(new MapScope(Map.of())); // silence again for later tests
+        }
     }
 
     @Test
