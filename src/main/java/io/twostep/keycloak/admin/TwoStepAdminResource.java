@@ -1,7 +1,10 @@
 package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.limits.SmsLimiter;
+import io.twostep.keycloak.policy.TwoStepSettings;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -9,19 +12,24 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.keycloak.common.util.Time;
 import org.keycloak.events.admin.OperationType;
 import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.services.ErrorResponse;
+import org.keycloak.services.ErrorResponseException;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Admin REST under {@code /admin/realms/{realm}/two-step}. For now: a user's wrong-SMS-code standing, readable with
- * {@code view-users} and resettable with {@code manage-users}.
+ * Admin REST under {@code /admin/realms/{realm}/two-step}: the realm's two-step policy ({@code view-realm} reads,
+ * {@code manage-realm} writes; SECURITY.md S17) and a user's wrong-SMS-code standing ({@code view-users} reads,
+ * {@code manage-users} resets).
  */
 public final class TwoStepAdminResource {
 
@@ -35,7 +43,51 @@ public final class TwoStepAdminResource {
         this.session = session;
         this.realm = realm;
         this.auth = auth;
-        this.adminEvent = adminEvent.resource(ResourceType.USER);
+        this.adminEvent = adminEvent;
+    }
+
+    /**
+     * @return the policy, e.g. {@code {"required":false,"method":"any","trustedDeviceDays":90,
+     *         "enrolmentGraceDays":0,"requiredSince":0}}
+     */
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> policy() {
+        auth.realm().requireViewRealm();
+        return TwoStepSettings.fromAttributes(realm.getAttributes()).toApi();
+    }
+
+    /**
+     * Changes some or all of the policy. Only {@code twoStep.*} realm attributes are written; switching
+     * {@code required} on records the time in {@code requiredSince}. The change is an admin event carrying the old
+     * and the new policy.
+     *
+     * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays}
+     * @return the policy now in force
+     * @throws ErrorResponseException 400 with a message naming the bad setting
+     */
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> updatePolicy(Map<String, Object> update) {
+        auth.realm().requireManageRealm();
+        if (update == null) {
+            throw ErrorResponse.error("a JSON object of settings is required", Response.Status.BAD_REQUEST);
+        }
+        TwoStepSettings before = TwoStepSettings.fromAttributes(realm.getAttributes());
+        TwoStepSettings after;
+        try {
+            after = before.with(update, Time.currentTime());
+        } catch (IllegalArgumentException e) {
+            throw ErrorResponse.error(e.getMessage(), Response.Status.BAD_REQUEST);
+        }
+        after.toAttributes().forEach(realm::setAttribute);
+        Map<String, Object> change = new LinkedHashMap<>();
+        change.put("old", before.toApi());
+        change.put("new", after.toApi());
+        adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE)
+                .resourcePath("two-step").representation(change).success();
+        return after.toApi();
     }
 
     /**
@@ -66,7 +118,7 @@ public final class TwoStepAdminResource {
         UserModel user = user(userId);
         auth.users().requireManage(user);
         session.getProvider(SmsLimiter.class).resetFailures(realm, user);
-        adminEvent.operation(OperationType.DELETE)
+        adminEvent.resource(ResourceType.USER).operation(OperationType.DELETE)
                 .resourcePath("users", user.getId(), "two-step", "sms-failures")
                 .success();
         return Response.noContent().build();
