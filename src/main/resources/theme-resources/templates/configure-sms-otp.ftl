@@ -2,10 +2,11 @@
 <#import "template.ftl" as layout>
 <@layout.registrationLayout displayMessage=!messagesPerField.existsError('phoneNumber'); section>
     <#if section="header">
-        ${msg("twoStepPhoneTitle")}
+        ${msg(twoStepChoice?then("twoStepChoiceTitle", "twoStepPhoneTitle"))}
     <#elseif section="form">
         <div id="two-step-app-advice" class="${properties.kcAlertClass!} pf-m-info">
             <p class="${properties.kcAlertTitleClass!}">${msg("twoStepAppIsStronger")}</p>
+            <#if twoStepChoice><p id="two-step-choice">${msg("twoStepChoiceIntro")}</p></#if>
         </div>
         <form id="kc-sms-enrol-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
             <#if twoStepPhoneOnFile>

@@ -2,6 +2,7 @@ package io.twostep.keycloak.authenticator;
 
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.Response;
 import org.keycloak.Config;
 import org.keycloak.authentication.AuthenticationFlowContext;
@@ -20,10 +21,10 @@ import org.keycloak.provider.ProviderConfigProperty;
 import java.util.List;
 
 /**
- * {@code sms-otp-direct-grant-guard}, for direct-grant (password grant) flows: an SMS code cannot be asked for
- * there, so a user whose second factor is SMS alone is refused with {@code invalid_grant}. Users with an
- * authenticator app pass on to the flow's own OTP check. Without it, a password alone would get tokens for SMS
- * users (SECURITY.md S07, S16).
+ * {@code sms-otp-direct-grant-guard}, for direct-grant (password grant) flows: neither an SMS code nor an enrolment
+ * can happen there, so a user whose second factor is SMS alone, or who has none while the realm's two-step toggle
+ * is on, is refused with {@code invalid_grant}. Users with an authenticator app pass on to the flow's own OTP check
+ * ({@code totp} parameter). Without it, a password alone would get tokens (SECURITY.md S07, S16).
  */
 public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator {
 
@@ -33,16 +34,17 @@ public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
         UserModel user = context.getUser();
-        boolean smsOnly = SmsOtpCredentialProvider.boundNumber(user).isPresent()
-                && !user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
-        if (!smsOnly) {
+        boolean hasApp = user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
+        boolean needsSecondStep = SmsOtpCredentialProvider.boundNumber(user).isPresent()
+                || TwoStepSettings.fromAttributes(context.getRealm().getAttributes()).required();
+        if (hasApp || !needsSecondStep) {
             context.success();
             return;
         }
-        context.getEvent().user(user).detail(TwoStepEvents.EVENT, "sms_direct_grant_refused")
+        context.getEvent().user(user).detail(TwoStepEvents.EVENT, "direct_grant_refused")
                 .error(Errors.INVALID_USER_CREDENTIALS);
         Response error = errorResponse(Response.Status.BAD_REQUEST.getStatusCode(), "invalid_grant",
-                "Two-step login by SMS cannot be completed with a password grant; use the browser login");
+                "This account's second step cannot be completed with a password grant; use the browser login");
         context.failure(AuthenticationFlowError.INVALID_CREDENTIALS, error);
     }
 
@@ -67,7 +69,7 @@ public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator 
 
     @Override
     public String getDisplayType() {
-        return "Refuse SMS-only users (direct grant)";
+        return "Two-step guard (direct grant)";
     }
 
     @Override
@@ -93,7 +95,8 @@ public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator 
 
     @Override
     public String getHelpText() {
-        return "Refuses a password grant for users whose only second factor is an SMS code.";
+        return "Refuses a password grant for users whose second step cannot be done there (SMS only, or none while "
+                + "the realm requires two-step login).";
     }
 
     @Override

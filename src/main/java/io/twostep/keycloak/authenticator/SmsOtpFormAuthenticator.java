@@ -9,6 +9,8 @@ import io.twostep.keycloak.otp.SmsCodeStep;
 import io.twostep.keycloak.otp.SmsCodePages;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.policy.TwoStepPolicy;
+import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -160,7 +162,9 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
 
     @Override
     public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return SmsOtpCredentialProvider.boundNumber(user).isPresent();
+        // A realm that requires the authenticator app does not take an SMS code as the second step.
+        return SmsOtpCredentialProvider.boundNumber(user).isPresent()
+                && TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()));
     }
 
     @Override

@@ -10,6 +10,8 @@ import io.twostep.keycloak.otp.SmsCodeStep;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.phone.PhonePolicy;
+import io.twostep.keycloak.policy.TwoStepEnrolmentAuthenticatorFactory;
+import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import org.keycloak.authentication.CredentialRegistrator;
@@ -104,7 +106,10 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         boolean applicationInitiated = context.getAuthenticationSession().getClientNote(Constants.KC_ACTION_EXECUTING) != null;
         RequiredActionProviderModel totp = context.getRealm()
                 .getRequiredActionProviderByAlias(UserModel.RequiredAction.CONFIGURE_TOTP.name());
-        return !applicationInitiated && totp != null && totp.isEnabled();
+        TwoStepSettings policy = TwoStepSettings.fromAttributes(context.getRealm().getAttributes());
+        // A realm that requires SMS would send an app-only user back here at the next login.
+        boolean smsMandatory = policy.required() && policy.method() == TwoStepSettings.Method.SMS;
+        return !applicationInitiated && totp != null && totp.isEnabled() && !smsMandatory;
     }
 
     private void startWithNumber(RequiredActionContext context, String input) {
@@ -168,7 +173,9 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
                 .setAttribute("twoStepPhoneOnFile", prefill != null && prefill.equals(numberOnFile(context)))
                 .setAttribute("twoStepDefaultRegion", policy(context).defaultRegion() == null ? ""
                         : policy(context).defaultRegion())
-                .setAttribute("twoStepAppOffered", appOffered(context));
+                .setAttribute("twoStepAppOffered", appOffered(context))
+                .setAttribute("twoStepChoice", "true".equals(context.getAuthenticationSession()
+                        .getAuthNote(TwoStepEnrolmentAuthenticatorFactory.CHOICE_NOTE)) && appOffered(context));
         if (errorKey != null) {
             form.addError(new FormMessage(PHONE_FIELD, errorKey));
         }

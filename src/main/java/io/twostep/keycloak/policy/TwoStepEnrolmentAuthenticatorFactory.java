@@ -1,0 +1,154 @@
+package io.twostep.keycloak.policy;
+
+import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
+import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
+import org.keycloak.Config;
+import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.AuthenticatorFactory;
+import org.keycloak.common.util.Time;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.sessions.AuthenticationSessionModel;
+
+import java.text.DateFormat;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * {@code two-step-enrolment} ("Two-step enrolment"): while the toggle is on, a user without the second factor the
+ * realm asks for is sent to set it up right after this login's first step (Keycloak's {@code CONFIGURE_TOTP} or
+ * {@code configure-sms-otp}, whose page also offers the app when the method is {@code any}). During the grace
+ * period the user may choose "Set up later" instead.
+ */
+public final class TwoStepEnrolmentAuthenticatorFactory implements AuthenticatorFactory, Authenticator {
+
+    /** Provider id. */
+    public static final String ID = "two-step-enrolment";
+    /** Auth note telling the SMS enrolment page that the user chooses between app and SMS. */
+    public static final String CHOICE_NOTE = "two-step.enrolment.choice";
+    static final String TEMPLATE = "two-step-enrolment.ftl";
+
+    @Override
+    public void authenticate(AuthenticationFlowContext context) {
+        TwoStepPolicy.Decision decision = decision(context);
+        if (decision.enrolment() == TwoStepPolicy.Enrolment.NONE) {
+            context.success();
+            return;
+        }
+        if (decision.postponable(Time.currentTime())) {
+            String until = DateFormat.getDateInstance(DateFormat.LONG,
+                    context.getSession().getContext().resolveLocale(context.getUser()))
+                    .format(new Date(decision.postponeUntil() * 1000L));
+            context.challenge(context.form().setAttribute("twoStepGraceUntil", until).createForm(TEMPLATE));
+            return;
+        }
+        schedule(context, decision.enrolment());
+        context.success();
+    }
+
+    @Override
+    public void action(AuthenticationFlowContext context) {
+        TwoStepPolicy.Decision decision = decision(context);
+        boolean later = context.getHttpRequest().getDecodedFormParameters().containsKey("later");
+        if (decision.enrolment() != TwoStepPolicy.Enrolment.NONE
+                && !(later && decision.postponable(Time.currentTime()))) {
+            schedule(context, decision.enrolment());
+        }
+        context.success();
+    }
+
+    private static TwoStepPolicy.Decision decision(AuthenticationFlowContext context) {
+        UserModel user = context.getUser();
+        return TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(context.getRealm().getAttributes()),
+                user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE),
+                SmsOtpCredentialProvider.boundNumber(user).isPresent(), Time.currentTime());
+    }
+
+    private static void schedule(AuthenticationFlowContext context, TwoStepPolicy.Enrolment enrolment) {
+        AuthenticationSessionModel authSession = context.getAuthenticationSession();
+        if (enrolment == TwoStepPolicy.Enrolment.APP) {
+            authSession.addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
+            return;
+        }
+        authSession.setAuthNote(CHOICE_NOTE, Boolean.toString(enrolment == TwoStepPolicy.Enrolment.CHOICE));
+        authSession.addRequiredAction(ConfigureSmsOtpFactory.ID);
+    }
+
+    @Override
+    public boolean requiresUser() {
+        return true;
+    }
+
+    @Override
+    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
+        return true;
+    }
+
+    @Override
+    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
+    }
+
+    @Override
+    public Authenticator create(KeycloakSession session) {
+        return this;
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Two-step enrolment";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return null;
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return new AuthenticationExecutionModel.Requirement[]{
+                AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Sends users without the second factor the realm requires to set it up (two-step policy).";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,49 @@
+package io.twostep.keycloak.unit;
+
+import io.twostep.keycloak.policy.TwoStepPolicy;
+import io.twostep.keycloak.policy.TwoStepPolicy.Enrolment;
+import io.twostep.keycloak.policy.TwoStepSettings;
+import io.twostep.keycloak.policy.TwoStepSettings.Method;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TwoStepPolicyTest {
+
+    @ParameterizedTest(name = "{0}, app={1}, sms={2} -> {3}")
+    @CsvSource({
+            "OTP, false, false, APP", "OTP, false, true, APP", "OTP, true, false, NONE",
+            "SMS, false, false, SMS", "SMS, true, false, SMS", "SMS, false, true, NONE",
+            "ANY, false, false, CHOICE", "ANY, true, false, NONE", "ANY, false, true, NONE"})
+    void enrolmentFollowsTheMethod(Method method, boolean app, boolean sms, Enrolment expected) {
+        TwoStepSettings on = new TwoStepSettings(true, method, 90, 0, 1000);
+        assertEquals(expected, TwoStepPolicy.enrolment(on, app, sms, 2000).enrolment());
+        assertTrue(TwoStepPolicy.secondStepRuns(on, app, sms));
+    }
+
+    @Test
+    void toggleOffKeepsKeycloaksUsualBehaviour() {
+        TwoStepSettings off = TwoStepSettings.DEFAULTS;
+        assertEquals(Enrolment.NONE, TwoStepPolicy.enrolment(off, false, false, 0).enrolment());
+        assertFalse(TwoStepPolicy.secondStepRuns(off, false, false));
+        assertTrue(TwoStepPolicy.secondStepRuns(off, false, true), "self-enrolled users keep their factor");
+        assertTrue(TwoStepPolicy.smsAccepted(off));
+        assertFalse(TwoStepPolicy.smsAccepted(new TwoStepSettings(true, Method.OTP, 90, 0, 1)));
+    }
+
+    @Test
+    void graceEndsDaysAfterSwitchOn() {
+        TwoStepSettings graced = new TwoStepSettings(true, Method.ANY, 90, 7, 1_000_000);
+        TwoStepPolicy.Decision decision = TwoStepPolicy.enrolment(graced, false, false, 1_000_000);
+        assertEquals(1_000_000 + 7 * 86_400L, decision.postponeUntil());
+        assertTrue(decision.postponable(1_000_000 + 7 * 86_400L - 1));
+        assertFalse(decision.postponable(1_000_000 + 7 * 86_400L));
+        assertFalse(TwoStepPolicy.enrolment(graced, true, false, 1_000_000).postponable(1_000_000), "nothing to postpone");
+        assertFalse(TwoStepPolicy.enrolment(new TwoStepSettings(true, Method.ANY, 90, 0, 1_000_000), false, false,
+                1_000_000).postponable(1_000_000), "no grace period");
+    }
+}
