@@ -77,6 +77,13 @@ public final class TestUsers {
         importUser(realm, base(username));
     }
 
+    /** Creates a user with a password and an admin-entered, unproven {@code phoneNumber}. */
+    public static void plainWithPhone(RealmResource realm, String username, String phoneNumber) {
+        UserRepresentation user = base(username);
+        user.setAttributes(Map.of("phoneNumber", List.of(phoneNumber), "phoneNumberVerified", List.of("false")));
+        importUser(realm, user);
+    }
+
     /** @return the id of a user */
     public static String id(RealmResource realm, String username) {
         return realm.users().searchByUsername(username, true).get(0).getId();

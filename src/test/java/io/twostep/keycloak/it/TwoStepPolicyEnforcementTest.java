@@ -1,0 +1,139 @@
+package io.twostep.keycloak.it;
+
+import io.twostep.keycloak.support.TestUsers;
+import io.twostep.keycloak.support.TwoStepServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
+import org.keycloak.testframework.remote.timeoffset.InjectTimeOffSet;
+import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
+import org.openqa.selenium.By;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** With the realm toggle on, every user passes the second step or enrols at the next login. */
+@KeycloakIntegrationTest(config = TwoStepServerConfig.class)
+class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
+
+    @InjectTimeOffSet
+    TimeOffSet timeOffSet;
+
+    private void policy(boolean required, String method, int graceDays) {
+        var rep = realm.admin().toRepresentation();
+        Map<String, String> attributes = rep.getAttributes();
+        attributes.put("twoStep.required", Boolean.toString(required));
+        attributes.put("twoStep.method", method);
+        attributes.put("twoStep.enrolmentGraceDays", Integer.toString(graceDays));
+        attributes.put("twoStep.requiredSince", Long.toString(System.currentTimeMillis() / 1000));
+        realm.admin().update(rep);
+    }
+
+    @AfterEach
+    void toggleOff() {
+        policy(false, "any", 0);
+    }
+
+    @Test
+    void smsMethodEnrolsAUserWithoutANumberThenAsksForCodes() {
+        policy(true, "sms", 0);
+        TestUsers.plain(realm.admin(), "policy-sms-new");
+        String number = TestUsers.newNumber();
+        passwordStep("policy-sms-new");
+        phonePage.assertCurrent();
+        assertTrue(driver.driver().findElements(By.id("two-step-use-app")).isEmpty(),
+                "the realm requires SMS: the app would not satisfy it");
+        phonePage.submitNumber(number);
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+
+        startOver();
+        passwordStep("policy-sms-new");
+        codePage.assertCurrent();
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+    }
+
+    @Test
+    void smsMethodAsksAUserWithAnAdminEnteredNumberToConfirmIt() {
+        policy(true, "sms", 0);
+        String onFile = TestUsers.newNumber();
+        TestUsers.plainWithPhone(realm.admin(), "policy-sms-on-file", onFile);
+        passwordStep("policy-sms-on-file");
+        phonePage.assertCurrent();
+        assertEquals(onFile, phonePage.prefilledNumber());
+        phonePage.submitNumber(phonePage.prefilledNumber());
+        codePage.enterCode(vonage.last(onFile).code());
+        assertLoggedIn();
+        assertEquals(1, smsCredentials("policy-sms-on-file").size());
+    }
+
+    @Test
+    void otpMethodSendsUsersWithoutTheAppToItsSetUpAndTakesNoSmsCode() {
+        policy(true, "otp", 0);
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "policy-otp-sms-user", number);
+        passwordStep("policy-otp-sms-user");
+        assertEquals("login-login-config-totp", driver.page().getCurrentPageId());
+        assertTrue(vonage.to(number).isEmpty(), "an SMS code does not count when the realm requires the app");
+    }
+
+    @Test
+    void anyMethodLetsUsersWithoutASecondFactorChooseOnOnePage() {
+        policy(true, "any", 0);
+        TestUsers.plain(realm.admin(), "policy-any-new");
+        passwordStep("policy-any-new");
+        phonePage.assertCurrent();
+        assertEquals("Set up a second step for signing in", driver.findElement(By.id("kc-page-title")).getText());
+        phonePage.useAuthenticatorApp();
+        assertEquals("login-login-config-totp", driver.page().getCurrentPageId());
+    }
+
+    @Test
+    void usersWithASecondFactorUseIt() {
+        policy(true, "any", 0);
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "policy-any-enrolled", number);
+        passwordStep("policy-any-enrolled");
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+    }
+
+    @Test
+    void toggleOffAgainLetsUsersWithoutASecondFactorIn() {
+        policy(true, "any", 0);
+        policy(false, "any", 0);
+        TestUsers.plain(realm.admin(), "policy-off");
+        passwordStep("policy-off");
+        assertLoggedIn();
+    }
+
+    @Test
+    void gracePeriodOffersSetUpLaterUntilTheDeadline() {
+        policy(true, "any", 7);
+        TestUsers.plain(realm.admin(), "policy-grace");
+        passwordStep("policy-grace");
+        assertEquals("login-two-step-enrolment", driver.page().getCurrentPageId());
+        driver.findElement(By.id("two-step-set-up-later")).click();
+        assertLoggedIn();
+
+        timeOffSet.set(8 * 86_400);
+        startOver();
+        passwordStep("policy-grace");
+        phonePage.assertCurrent(); // no more "later"
+    }
+
+    @Test
+    void passwordGrantIsRefusedWhileTheToggleIsOnUnlessTheUserHasTheApp() {
+        TestUsers.plain(realm.admin(), "policy-grant");
+        assertNotNull(oauth.doPasswordGrantRequest("policy-grant", TestUsers.PASSWORD).getAccessToken());
+        policy(true, "any", 0);
+        var refused = oauth.doPasswordGrantRequest("policy-grant", TestUsers.PASSWORD);
+        assertNull(refused.getAccessToken());
+        assertEquals("invalid_grant", refused.getError());
+    }
+}
