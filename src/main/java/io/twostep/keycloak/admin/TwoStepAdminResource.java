@@ -1,7 +1,9 @@
 package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.limits.SmsLimiter;
+import io.twostep.keycloak.policy.ReadinessReport;
 import io.twostep.keycloak.policy.TwoStepSettings;
+import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.PUT;
@@ -9,6 +11,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -88,6 +91,39 @@ public final class TwoStepAdminResource {
         adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE)
                 .resourcePath("two-step").representation(change).success();
         return after.toApi();
+    }
+
+    /**
+     * The readiness report ({@code view-realm}): counts and pages of users with no {@code phoneNumber}, an invalid
+     * or non-mobile one, one shared with another user, or no second factor; and whether the bound browser and
+     * direct-grant flows enforce the policy.
+     *
+     * @param first entries to skip per category (default 0)
+     * @param max   entries per category (default 100, at most 1000)
+     * @return JSON
+     */
+    @GET
+    @Path("readiness")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> readiness(@QueryParam("first") Integer first, @QueryParam("max") Integer max) {
+        auth.realm().requireViewRealm();
+        return report(first, max).toJson();
+    }
+
+    /** The readiness report as CSV ({@code Accept: text/csv}): {@code category,id,username}. */
+    @GET
+    @Path("readiness")
+    @Produces("text/csv")
+    public Response readinessCsv(@QueryParam("first") Integer first, @QueryParam("max") Integer max) {
+        auth.realm().requireViewRealm();
+        return Response.ok(report(first, max).toCsv(), "text/csv; charset=utf-8")
+                .header("Content-Disposition", "attachment; filename=\"two-step-readiness.csv\"").build();
+    }
+
+    private ReadinessReport report(Integer first, Integer max) {
+        int from = first == null ? 0 : Math.max(0, first);
+        int size = max == null ? 100 : Math.max(0, Math.min(1000, max));
+        return ReadinessReport.build(session, realm, ConfigureSmsOtpFactory.phonePolicy(realm), from, size);
     }
 
     /**

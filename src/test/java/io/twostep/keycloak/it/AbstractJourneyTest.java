@@ -16,6 +16,12 @@ import org.keycloak.testframework.ui.annotations.InjectWebDriver;
 import org.keycloak.testframework.ui.page.LoginPage;
 import org.keycloak.testframework.ui.webdriver.ManagedWebDriver;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -35,6 +41,8 @@ abstract class AbstractJourneyTest {
 
     @InjectPage
     LoginPage loginPage;
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     final FakeVonage vonage = FakeVonage.instance();
     SmsCodePage codePage;
@@ -64,6 +72,37 @@ abstract class AbstractJourneyTest {
     @AfterEach
     void gatewayBackToNormal() {
         vonage.reset();
+    }
+
+    /** @return a token of the test server's bootstrap admin (admin/admin in the master realm) */
+    String adminToken() throws Exception {
+        String form = "grant_type=password&client_id=admin-cli&username=admin&password=admin";
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(
+                        realm.getBaseUrl().replace("/realms/" + realm.getName(), "/realms/master")
+                                + "/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        return new ObjectMapper().readTree(response.body()).path("access_token").asText();
+    }
+
+    /**
+     * Calls this realm's admin REST API under {@code /admin/realms/{realm}/}.
+     *
+     * @param path   e.g. {@code two-step/readiness}
+     * @param body   JSON to send, or {@code null}
+     * @param accept media type to ask for
+     */
+    HttpResponse<String> adminCall(String method, String path, String body, String token, String accept)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
+                        realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/" + path))
+                .header("Authorization", "Bearer " + token).header("Accept", accept);
+        if (body != null) {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Opens the login page and passes the first factor. */

@@ -254,16 +254,6 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A token of the test server's bootstrap admin (admin/admin in the master realm). */
-    private String adminToken() throws Exception {
-        String form = "grant_type=password&client_id=admin-cli&username=admin&password=admin";
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(realm.getBaseUrl().replace("/realms/demo", "/realms/master") + "/protocol/openid-connect/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("access_token").asText();
-    }
-
     private EventRepresentation lastLimitEvent(String username) {
         return userEvents(username).stream().filter(e -> "sms_limit_hit".equals(e.getDetails().get("two_step_event")))
                 .findFirst().orElseThrow(() -> new AssertionError("no sms_limit_hit event"));

@@ -9,9 +9,6 @@ import org.keycloak.representations.idm.AdminEventRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -23,16 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @KeycloakIntegrationTest(config = TwoStepServerConfig.class)
 class TwoStepPolicyAdminTest extends AbstractJourneyTest {
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
-
-    private String url() {
-        return realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/two-step";
-    }
 
     @Test
     void importedSettingsAreReadBack() throws Exception {
-        JsonNode policy = json.readTree(send("GET", null, adminToken()).body());
+        JsonNode policy = json.readTree(adminCall("GET", "two-step", null, adminToken(), "application/json").body());
         assertEquals(false, policy.path("required").asBoolean());
         assertEquals("any", policy.path("method").asText());
         assertEquals(90, policy.path("trustedDeviceDays").asInt());
@@ -45,9 +37,9 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         rep.getAttributes().put("custom.keep", "me");
         realm.admin().update(rep);
 
-        HttpResponse<String> updated = send("PUT", "{\"method\":\"sms\",\"required\":true}", adminToken());
+        HttpResponse<String> updated = adminCall("PUT", "two-step", "{\"method\":\"sms\",\"required\":true}", adminToken(), "application/json");
         assertEquals(200, updated.statusCode(), updated.body());
-        JsonNode policy = json.readTree(send("GET", null, adminToken()).body());
+        JsonNode policy = json.readTree(adminCall("GET", "two-step", null, adminToken(), "application/json").body());
         assertEquals("sms", policy.path("method").asText());
         assertTrue(policy.path("required").asBoolean());
         assertTrue(policy.path("requiredSince").asLong() > 1_700_000_000L, "switch-on time recorded");
@@ -64,7 +56,7 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         assertEquals("sms", change.path("new").path("method").asText());
         assertEquals(false, change.path("old").path("required").asBoolean());
 
-        assertEquals(200, send("PUT", "{\"required\":false,\"method\":\"any\"}", adminToken()).statusCode());
+        assertEquals(200, adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\"}", adminToken(), "application/json").statusCode());
     }
 
     @Test
@@ -76,11 +68,11 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
                 "{\"required\":\"yes\"}", "required must be true or false",
                 "{\"colour\":\"blue\"}", "unknown setting: colour");
         for (Map.Entry<String, String> e : refused.entrySet()) {
-            HttpResponse<String> response = send("PUT", e.getKey(), adminToken());
+            HttpResponse<String> response = adminCall("PUT", "two-step", e.getKey(), adminToken(), "application/json");
             assertEquals(400, response.statusCode(), e.getKey());
             assertTrue(response.body().contains(e.getValue()), response.body());
         }
-        assertEquals(400, send("PUT", "[1,2]", adminToken()).statusCode());
+        assertEquals(400, adminCall("PUT", "two-step", "[1,2]", adminToken(), "application/json").statusCode());
         assertEquals("any", realm.admin().toRepresentation().getAttributes().get("twoStep.method"), "nothing changed");
     }
 
@@ -93,33 +85,13 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         realm.admin().users().get(viewerId).roles().clientLevel(realmManagement.getId()).add(List.of(viewRealm));
         String viewerToken = oauth.doPasswordGrantRequest("policy-viewer", TestUsers.PASSWORD).getAccessToken();
 
-        assertEquals(200, send("GET", null, viewerToken).statusCode());
-        assertEquals(403, send("PUT", "{\"required\":true}", viewerToken).statusCode());
+        assertEquals(200, adminCall("GET", "two-step", null, viewerToken, "application/json").statusCode());
+        assertEquals(403, adminCall("PUT", "two-step", "{\"required\":true}", viewerToken, "application/json").statusCode());
 
         TestUsers.plain(realm.admin(), "policy-nobody");
         String nobody = oauth.doPasswordGrantRequest("policy-nobody", TestUsers.PASSWORD).getAccessToken();
-        assertEquals(403, send("GET", null, nobody).statusCode());
-        assertEquals(403, send("PUT", "{\"required\":true}", nobody).statusCode());
+        assertEquals(403, adminCall("GET", "two-step", null, nobody, "application/json").statusCode());
+        assertEquals(403, adminCall("PUT", "two-step", "{\"required\":true}", nobody, "application/json").statusCode());
         assertEquals("false", realm.admin().toRepresentation().getAttributes().get("twoStep.required"));
-    }
-
-    private HttpResponse<String> send(String method, String body, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url()))
-                .header("Authorization", "Bearer " + token).header("Accept", "application/json");
-        if (body != null) {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private String adminToken() throws Exception {
-        String form = "grant_type=password&client_id=admin-cli&username=admin&password=admin";
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(
-                        realm.getBaseUrl().replace("/realms/demo", "/realms/master") + "/protocol/openid-connect/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        return json.readTree(response.body()).path("access_token").asText();
     }
 }

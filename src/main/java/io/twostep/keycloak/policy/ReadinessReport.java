@@ -1,0 +1,219 @@
+package io.twostep.keycloak.policy;
+
+import io.twostep.keycloak.credential.SmsOtpCredentialModel;
+import io.twostep.keycloak.phone.PhonePolicy;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.AuthenticationFlowModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.credential.OTPCredentialModel;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.stream.Stream;
+
+import jakarta.persistence.EntityManager;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+
+/**
+ * How ready a realm is for the two-step toggle: which users have no number, an unusable number, a number shared
+ * with another user, or no second factor at all, and whether the bound browser and direct-grant flows enforce the
+ * policy. Users are streamed once from three bulk queries; ids, usernames, numbers and per-number counts are held in
+ * memory (a few MB for 100 000 users).
+ */
+public final class ReadinessReport {
+
+    /** Report categories, in report order. */
+    public static final List<String> CATEGORIES =
+            List.of("noPhoneNumber", "invalidPhoneNumber", "sharedPhoneNumber", "noSecondFactor");
+
+    /** One user in a category. */
+    public record Entry(String id, String username) {
+    }
+
+    private final Map<String, Integer> counts = new LinkedHashMap<>();
+    private final Map<String, List<Entry>> pages = new LinkedHashMap<>();
+    private final Map<String, Object> flows = new LinkedHashMap<>();
+    private int users;
+
+    private ReadinessReport() {
+        CATEGORIES.forEach(c -> {
+            counts.put(c, 0);
+            pages.put(c, new ArrayList<>());
+        });
+    }
+
+    /**
+     * @param policy phone policy of the realm (what a usable number is)
+     * @param first  entries to skip in each category
+     * @param max    entries to list per category after skipping
+     * @return the report
+     */
+    public static ReadinessReport build(KeycloakSession session, RealmModel realm, PhonePolicy policy, int first,
+                                        int max) {
+        ReadinessReport report = new ReadinessReport();
+        Map<String, Integer> perNumber = new HashMap<>();
+        Map<String, List<Entry>> byNumber = new HashMap<>();
+        UserFacts facts = federated(realm) ? UserFacts.throughModel(session, realm) : UserFacts.bulk(session, realm);
+        facts.users().forEach(entry -> {
+            report.users++;
+            String raw = facts.phoneNumbers().get(entry.id());
+            if (raw == null || raw.isBlank()) {
+                report.add("noPhoneNumber", entry, first, max);
+            } else {
+                PhonePolicy.Result result = policy.check(raw);
+                if (!result.accepted()) {
+                    report.add("invalidPhoneNumber", entry, first, max);
+                } else {
+                    perNumber.merge(result.e164(), 1, Integer::sum);
+                    byNumber.computeIfAbsent(result.e164(), k -> new ArrayList<>(1)).add(entry);
+                }
+            }
+            if (!facts.withSecondFactor().contains(entry.id())) {
+                report.add("noSecondFactor", entry, first, max);
+            }
+        });
+        perNumber.forEach((number, count) -> {
+            if (count > 1) {
+                byNumber.get(number).forEach(e -> report.add("sharedPhoneNumber", e, first, max));
+            }
+        });
+        report.flows.put("browser", flowCheck(realm, realm.getBrowserFlow(),
+                Set.of(ConditionalTwoStepAuthenticatorFactory.ID, TwoStepEnrolmentAuthenticatorFactory.ID)));
+        report.flows.put("directGrant", flowCheck(realm, realm.getDirectGrantFlow(),
+                Set.of(io.twostep.keycloak.authenticator.SmsDirectGrantGuard.ID)));
+        return report;
+    }
+
+    /** Users with their {@code phoneNumber} and whether they have a second factor. */
+    private record UserFacts(Stream<Entry> users, Map<String, String> phoneNumbers, Set<String> withSecondFactor) {
+
+        /**
+         * Three queries on Keycloak's own database, whatever the number of users: per-user model calls would cost
+         * two queries per user (minutes for 10 000 users on a cold cache).
+         */
+        static UserFacts bulk(KeycloakSession session, RealmModel realm) {
+            EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
+            Map<String, String> phones = new HashMap<>();
+            em.createQuery("select a.user.id, a.value from UserAttributeEntity a "
+                            + "where a.name = 'phoneNumber' and a.user.realmId = :realm", Object[].class)
+                    .setParameter("realm", realm.getId()).getResultStream()
+                    .forEach(row -> phones.putIfAbsent((String) row[0], (String) row[1]));
+            Set<String> factors = new HashSet<>();
+            em.createQuery("select distinct c.user.id from CredentialEntity c "
+                            + "where c.user.realmId = :realm and c.type in (:types)", String.class)
+                    .setParameter("realm", realm.getId())
+                    .setParameter("types", List.of(OTPCredentialModel.TYPE, SmsOtpCredentialModel.TYPE))
+                    .getResultStream().forEach(factors::add);
+            Stream<Entry> users = em.createQuery("select u.id, u.username from UserEntity u "
+                            + "where u.realmId = :realm and u.serviceAccountClientLink is null order by u.username",
+                            Object[].class)
+                    .setParameter("realm", realm.getId()).getResultStream()
+                    .map(row -> new Entry((String) row[0], (String) row[1]));
+            return new UserFacts(users, phones, factors);
+        }
+
+        /** Through the user model, for realms whose users (also) live in a federated store such as LDAP. */
+        static UserFacts throughModel(KeycloakSession session, RealmModel realm) {
+            Map<String, String> phones = new HashMap<>();
+            Set<String> factors = new HashSet<>();
+            List<Entry> users = new ArrayList<>();
+            session.users().searchForUserStream(realm, Map.of(UserModel.INCLUDE_SERVICE_ACCOUNT, "false"))
+                    .forEach(user -> {
+                        users.add(new Entry(user.getId(), user.getUsername()));
+                        String phone = user.getFirstAttribute("phoneNumber");
+                        if (phone != null) {
+                            phones.put(user.getId(), phone);
+                        }
+                        if (user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE)
+                                || user.credentialManager().getStoredCredentialsByTypeStream(SmsOtpCredentialModel.TYPE)
+                                .findAny().isPresent()) {
+                            factors.add(user.getId());
+                        }
+                    });
+            return new UserFacts(users.stream(), phones, factors);
+        }
+    }
+
+    private static boolean federated(RealmModel realm) {
+        return realm.getComponentsStream(realm.getId(), "org.keycloak.storage.UserStorageProvider").findAny()
+                .isPresent();
+    }
+
+    private void add(String category, Entry entry, int first, int max) {
+        int index = counts.merge(category, 1, Integer::sum) - 1;
+        if (index >= first && index < first + max) {
+            pages.get(category).add(entry);
+        }
+    }
+
+    /** A flow enforces the policy when every one of {@code needed} is an enabled execution in it or a sub-flow. */
+    private static Map<String, Object> flowCheck(RealmModel realm, AuthenticationFlowModel flow, Set<String> needed) {
+        Map<String, Object> check = new LinkedHashMap<>();
+        check.put("alias", flow == null ? null : flow.getAlias());
+        Set<String> found = new java.util.HashSet<>();
+        if (flow != null) {
+            collect(realm, flow.getId(), found, 0);
+        }
+        check.put("enforcesPolicy", found.containsAll(needed));
+        return check;
+    }
+
+    private static void collect(RealmModel realm, String flowId, Set<String> found, int depth) {
+        if (depth > 10) {
+            return;
+        }
+        realm.getAuthenticationExecutionsStream(flowId)
+                .filter(e -> e.getRequirement() != AuthenticationExecutionModel.Requirement.DISABLED)
+                .forEach(e -> {
+                    if (e.isAuthenticatorFlow()) {
+                        collect(realm, e.getFlowId(), found, depth + 1);
+                    } else if (e.getAuthenticator() != null) {
+                        found.add(e.getAuthenticator());
+                    }
+                });
+    }
+
+    /** @return the JSON shape: {@code users}, each category with {@code count} and {@code users}, {@code flows} */
+    public Map<String, Object> toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("users", users);
+        for (String category : CATEGORIES) {
+            json.put(category, Map.of("count", counts.get(category), "users", pages.get(category)));
+        }
+        json.put("flows", flows);
+        return json;
+    }
+
+    /** @return CSV with a header line {@code category,id,username}, one line per listed user */
+    public String toCsv() {
+        StringBuilder csv = new StringBuilder("category,id,username\n");
+        for (String category : CATEGORIES) {
+            for (Entry e : pages.get(category)) {
+                csv.append(category).append(',').append(e.id()).append(',').append(csvField(e.username())).append('\n');
+            }
+        }
+        return csv.toString();
+    }
+
+    /** RFC 4180 quoting, and a leading quote against spreadsheet formula injection. */
+    private static String csvField(String value) {
+        String safe = value != null && !value.isEmpty() && "=+-@".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
+        if (safe == null) {
+            return "";
+        }
+        return safe.contains(",") || safe.contains("\"") || safe.contains("\n")
+                ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
+    }
+
+    /** @return the count of a category */
+    public int count(String category) {
+        return counts.get(category);
+    }
+}
