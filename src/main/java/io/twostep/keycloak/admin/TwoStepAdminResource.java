@@ -3,6 +3,7 @@ package io.twostep.keycloak.admin;
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.policy.ReadinessReport;
 import io.twostep.keycloak.policy.TwoStepSettings;
+import io.twostep.keycloak.policy.TwoStepUiTab;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -85,6 +86,7 @@ public final class TwoStepAdminResource {
             throw ErrorResponse.error(e.getMessage(), Response.Status.BAD_REQUEST);
         }
         after.toAttributes().forEach(realm::setAttribute);
+        TwoStepUiTab.mirror(realm, after);
         Map<String, Object> change = new LinkedHashMap<>();
         change.put("old", before.toApi());
         change.put("new", after.toApi());

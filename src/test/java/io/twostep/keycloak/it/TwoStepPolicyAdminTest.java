@@ -77,6 +77,45 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
     }
 
     @Test
+    void adminConsoleTabIsOfferedAndSavingItSetsTheRealmAttributes() throws Exception {
+        JsonNode serverInfo = json.readTree(adminCall("GET", "../../serverinfo", null, adminToken(), "application/json").body());
+        JsonNode tab = null;
+        for (JsonNode type : serverInfo.path("componentTypes").path("org.keycloak.services.ui.extend.UiTabProvider")) {
+            if ("Two-step login".equals(type.path("id").asText())) {
+                tab = type;
+            }
+        }
+        assertTrue(tab != null, "the declarative-ui feature lists the tab");
+        assertEquals("two-step", tab.path("metadata").path("params").path("tab").asText());
+        assertEquals("/:realm/realm-settings/:tab?", tab.path("metadata").path("path").asText());
+
+        String component = "{\"name\":\"Two-step login\",\"providerId\":\"Two-step login\","
+                + "\"providerType\":\"org.keycloak.services.ui.extend.UiTabProvider\",\"parentId\":\"" + realm.getId()
+                + "\",\"config\":{\"required\":[\"true\"],\"method\":[\"otp\"],\"enrolmentGraceDays\":[\"3\"],"
+                + "\"trustedDeviceDays\":[\"30\"]}}";
+        HttpResponse<String> saved = adminCall("POST", "components", component, adminToken(), "application/json");
+        assertEquals(201, saved.statusCode(), saved.body());
+        Map<String, String> attributes = realm.admin().toRepresentation().getAttributes();
+        assertEquals("true", attributes.get("twoStep.required"));
+        assertEquals("otp", attributes.get("twoStep.method"));
+        assertEquals("3", attributes.get("twoStep.enrolmentGraceDays"));
+        assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
+
+        String bad = component.replace("[\"otp\"]", "[\"fax\"]");
+        HttpResponse<String> refused = adminCall("POST", "components", bad, adminToken(), "application/json");
+        assertEquals(400, refused.statusCode());
+        assertTrue(refused.body().contains("method must be one of otp, sms, any"), refused.body());
+
+        // The REST API keeps the saved tab in step.
+        adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\",\"enrolmentGraceDays\":0,"
+                + "\"trustedDeviceDays\":90}", adminToken(), "application/json");
+        String id = saved.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
+        JsonNode mirrored = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json").body());
+        assertEquals("any", mirrored.path("config").path("method").get(0).asText());
+        adminCall("DELETE", "components/" + id, null, adminToken(), "application/json");
+    }
+
+    @Test
     void viewRealmReadsOnlyManageRealmWrites() throws Exception {
         TestUsers.plain(realm.admin(), "policy-viewer");
         String viewerId = TestUsers.id(realm.admin(), "policy-viewer");

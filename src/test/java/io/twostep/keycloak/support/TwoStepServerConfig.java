@@ -1,5 +1,6 @@
 package io.twostep.keycloak.support;
 
+import org.keycloak.common.Profile;
 import org.keycloak.testframework.server.KeycloakServerConfig;
 import org.keycloak.testframework.server.KeycloakServerConfigBuilder;
 
@@ -31,7 +32,8 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .spiOption("sms-sender", "vonage", "timeout-ms", Integer.toString(VONAGE_TIMEOUT_MS))
                 // Every journey comes from 127.0.0.1: the per-IP limit is tested on its own server (LimitsServerConfig).
                 .spiOption("sms-limits", "default", "per-ip-per-hour", "10000")
-                .option("log-file", serverLog().toString());
+                .option("log-file", serverLog().toString())
+                .features(Profile.Feature.DECLARATIVE_UI); // the admin console's "Two-step login" tab
         config.log()
                 .handlers(KeycloakServerConfigBuilder.LogHandlers.FILE)
                 .categoryLevel("io.twostep", "debug")

@@ -1,0 +1,133 @@
+package io.twostep.keycloak.policy;
+
+import org.keycloak.Config;
+import org.keycloak.common.util.Time;
+import org.keycloak.component.ComponentModel;
+import org.keycloak.component.ComponentValidationException;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.services.ui.extend.UiTabProvider;
+import org.keycloak.services.ui.extend.UiTabProviderFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The "Two-step login" tab under Realm settings in the admin console (needs the {@code declarative-ui} feature).
+ * Saving it is refused on a bad value and writes the {@code twoStep.*} realm attributes, exactly like
+ * {@code PUT /admin/realms/{realm}/two-step}.
+ */
+public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<ComponentModel> {
+
+    /** Provider id; the admin console shows it as the tab's title. */
+    public static final String ID = "Two-step login";
+    private static final List<String> KEYS = List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays");
+
+    @Override
+    public void validateConfiguration(KeycloakSession session, RealmModel realm, ComponentModel model) {
+        try {
+            current(realm).with(update(model), Time.currentTime());
+        } catch (IllegalArgumentException e) {
+            throw new ComponentValidationException(e.getMessage());
+        }
+    }
+
+    @Override
+    public void onCreate(KeycloakSession session, RealmModel realm, ComponentModel model) {
+        apply(realm, model);
+    }
+
+    @Override
+    public void onUpdate(KeycloakSession session, RealmModel realm, ComponentModel oldModel, ComponentModel newModel) {
+        apply(realm, newModel);
+    }
+
+    private static void apply(RealmModel realm, ComponentModel model) {
+        current(realm).with(update(model), Time.currentTime()).toAttributes().forEach(realm::setAttribute);
+    }
+
+    /**
+     * Mirrors the policy into this realm's saved tab, if any, so that the tab shows what the REST API set.
+     */
+    public static void mirror(RealmModel realm, TwoStepSettings settings) {
+        realm.getComponentsStream(realm.getId(), UiTabProvider.class.getName())
+                .filter(c -> ID.equals(c.getProviderId())).toList()
+                .forEach(component -> {
+                    settings.toApi().forEach((key, value) -> {
+                        if (KEYS.contains(key)) {
+                            component.getConfig().putSingle(key, String.valueOf(value));
+                        }
+                    });
+                    realm.updateComponent(component);
+                });
+    }
+
+    private static TwoStepSettings current(RealmModel realm) {
+        return TwoStepSettings.fromAttributes(realm.getAttributes());
+    }
+
+    private static Map<String, Object> update(ComponentModel model) {
+        Map<String, Object> update = new HashMap<>();
+        for (String key : KEYS) {
+            String value = model.getConfig() == null ? null : model.getConfig().getFirst(key);
+            if (value != null && !value.isBlank()) {
+                update.put(key, value.trim());
+            }
+        }
+        return update;
+    }
+
+    @Override
+    public String getPath() {
+        return "/:realm/realm-settings/:tab?";
+    }
+
+    @Override
+    public Map<String, String> getParams() {
+        return Map.of("tab", "two-step");
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Two-step login for the whole realm: switch it on, choose the method, grace period and trusted devices.";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return ProviderConfigurationBuilder.create()
+                .property().name("required").label("Require two-step login").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .defaultValue("false")
+                .helpText("Every user passes a second step, or sets one up, at their next login.").add()
+                .property().name("method").label("Method").type(ProviderConfigProperty.LIST_TYPE)
+                .options("any", "otp", "sms").defaultValue("any")
+                .helpText("otp: authenticator app; sms: code by text message; any: the user's choice.").add()
+                .property().name("enrolmentGraceDays").label("Grace period (days)")
+                .type(ProviderConfigProperty.STRING_TYPE).defaultValue("0")
+                .helpText("Days after switching on in which users may choose Set up later (0 to 365).").add()
+                .property().name("trustedDeviceDays").label("Remember devices (days)")
+                .type(ProviderConfigProperty.STRING_TYPE).defaultValue("90")
+                .helpText("Days a remembered device skips the second step (0 to 365; 0 turns the feature off).").add()
+                .build();
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}
