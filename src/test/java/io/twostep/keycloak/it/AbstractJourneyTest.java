@@ -95,7 +95,7 @@ abstract class AbstractJourneyTest {
     HttpResponse<String> adminCall(String method, String path, String body, String token, String accept)
             throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
-                        realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/" + path))
+                        realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/" + path).normalize())
                 .header("Authorization", "Bearer " + token).header("Accept", accept);
         if (body != null) {
             request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));

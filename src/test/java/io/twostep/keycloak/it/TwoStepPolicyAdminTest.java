@@ -50,8 +50,14 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
 
         List<AdminEventRepresentation> events = realm.admin().getAdminEvents(List.of("UPDATE"), null, null, null,
                 null, "two-step", null, null, 0, 10);
-        assertEquals(1, events.size());
-        JsonNode change = json.readTree(events.get(0).getRepresentation());
+        JsonNode change = null;
+        for (AdminEventRepresentation event : events) {
+            JsonNode candidate = json.readTree(event.getRepresentation());
+            if ("sms".equals(candidate.path("new").path("method").asText())) {
+                change = candidate;
+            }
+        }
+        assertTrue(change != null, "an admin event for this change among " + events.size());
         assertEquals("any", change.path("old").path("method").asText());
         assertEquals("sms", change.path("new").path("method").asText());
         assertEquals(false, change.path("old").path("required").asBoolean());
