@@ -9,7 +9,6 @@ import org.keycloak.testframework.remote.timeoffset.InjectTimeOffSet;
 import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
 import org.openqa.selenium.By;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,14 +22,15 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
     @InjectTimeOffSet
     TimeOffSet timeOffSet;
 
+    /** Sets the policy the way an admin script would: PUT /admin/realms/{realm}/two-step. */
     private void policy(boolean required, String method, int graceDays) {
-        var rep = realm.admin().toRepresentation();
-        Map<String, String> attributes = rep.getAttributes();
-        attributes.put("twoStep.required", Boolean.toString(required));
-        attributes.put("twoStep.method", method);
-        attributes.put("twoStep.enrolmentGraceDays", Integer.toString(graceDays));
-        attributes.put("twoStep.requiredSince", Long.toString(System.currentTimeMillis() / 1000));
-        realm.admin().update(rep);
+        try {
+            var response = adminCall("PUT", "two-step", "{\"required\":" + required + ",\"method\":\"" + method
+                    + "\",\"enrolmentGraceDays\":" + graceDays + "}", adminToken(), "application/json");
+            assertEquals(200, response.statusCode(), response.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterEach
