@@ -116,6 +116,26 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
     }
 
     @Test
+    void forwardedForHeaderIsIgnoredWithoutATrustedProxy() {
+        // This server does not trust proxy headers: a client cannot pick its address to dodge the per-address limit.
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "fault-xff", number);
+        ((org.openqa.selenium.htmlunit.HtmlUnitDriver) driver.driver()).getWebClient()
+                .addRequestHeader("X-Forwarded-For", "203.0.113.99");
+        try {
+            passwordStep("fault-xff");
+            codePage.enterCode(vonage.last(number).code());
+            assertLoggedIn();
+            List<EventRepresentation> logins = realm.admin().getEvents(List.of("LOGIN"), null,
+                    TestUsers.id(realm.admin(), "fault-xff"), null, null, null, 0, 5);
+            assertEquals("127.0.0.1", logins.get(0).getIpAddress());
+        } finally {
+            ((org.openqa.selenium.htmlunit.HtmlUnitDriver) driver.driver()).getWebClient()
+                    .removeRequestHeader("X-Forwarded-For");
+        }
+    }
+
+    @Test
     void aTemporaryRefusalIsRetriedOnceAndTheLoginGoesOn() {
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumber(realm.admin(), "fault-retry", number);
