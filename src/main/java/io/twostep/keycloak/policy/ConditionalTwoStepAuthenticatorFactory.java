@@ -1,27 +1,21 @@
 package io.twostep.keycloak.policy;
 
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
-import org.keycloak.Config;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticator;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticatorFactory;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
-import org.keycloak.provider.ProviderConfigProperty;
-
-import java.util.List;
 
 /**
  * {@code conditional-two-step} ("Condition - two-step policy"): true when the realm's toggle is on, or the user has
  * set up a second factor. Put it first in the conditional sub-flow that holds the second step, so admins can build
  * the policy into their own flows.
  */
-public final class ConditionalTwoStepAuthenticatorFactory implements ConditionalAuthenticatorFactory,
-        ConditionalAuthenticator {
+public final class ConditionalTwoStepAuthenticatorFactory extends PolicyStepFactory
+        implements ConditionalAuthenticatorFactory, ConditionalAuthenticator {
 
     /** Provider id. */
     public static final String ID = "conditional-two-step";
@@ -63,40 +57,8 @@ public final class ConditionalTwoStepAuthenticatorFactory implements Conditional
     }
 
     @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return new AuthenticationExecutionModel.Requirement[]{
-                AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
     public String getHelpText() {
         return "True when the realm's two-step toggle is on or the user has set up a second factor.";
     }
 
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return List.of();
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
-    }
 }

@@ -2,23 +2,17 @@ package io.twostep.keycloak.policy;
 
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
-import org.keycloak.Config;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.Authenticator;
-import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.common.util.Time;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
-import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.text.DateFormat;
 import java.util.Date;
-import java.util.List;
 
 /**
  * {@code two-step-enrolment} ("Two-step enrolment"): while the toggle is on, a user without the second factor the
@@ -26,7 +20,7 @@ import java.util.List;
  * {@code configure-sms-otp}, whose page also offers the app when the method is {@code any}). During the grace
  * period the user may choose "Set up later" instead.
  */
-public final class TwoStepEnrolmentAuthenticatorFactory implements AuthenticatorFactory, Authenticator {
+public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactory implements Authenticator {
 
     /** Provider id. */
     public static final String ID = "two-step-enrolment";
@@ -115,40 +109,8 @@ public final class TwoStepEnrolmentAuthenticatorFactory implements Authenticator
     }
 
     @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return new AuthenticationExecutionModel.Requirement[]{
-                AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
     public String getHelpText() {
         return "Sends users without the second factor the realm requires to set it up (two-step policy).";
     }
 
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return List.of();
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
-    }
 }
