@@ -96,7 +96,7 @@ public final class TwoStepAdminResource {
     }
 
     /**
-     * The readiness report ({@code view-realm}): counts and pages of users with no {@code phoneNumber}, an invalid
+     * The readiness report ({@code view-realm} and {@code view-users}): counts and pages of users with no {@code phoneNumber}, an invalid
      * or non-mobile one, one shared with another user, or no second factor; and whether the bound browser and
      * direct-grant flows enforce the policy.
      *
@@ -108,7 +108,7 @@ public final class TwoStepAdminResource {
     @Path("readiness")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> readiness(@QueryParam("first") Integer first, @QueryParam("max") Integer max) {
-        auth.realm().requireViewRealm();
+        requireReadinessAccess();
         return report(first, max).toJson();
     }
 
@@ -117,9 +117,15 @@ public final class TwoStepAdminResource {
     @Path("readiness")
     @Produces("text/csv")
     public Response readinessCsv(@QueryParam("first") Integer first, @QueryParam("max") Integer max) {
-        auth.realm().requireViewRealm();
+        requireReadinessAccess();
         return Response.ok(report(first, max).toCsv(), "text/csv; charset=utf-8")
                 .header("Content-Disposition", "attachment; filename=\"two-step-readiness.csv\"").build();
+    }
+
+    /** The report lists users, so it needs {@code view-users} besides {@code view-realm}. */
+    private void requireReadinessAccess() {
+        auth.realm().requireViewRealm();
+        auth.users().requireView();
     }
 
     private ReadinessReport report(Integer first, Integer max) {

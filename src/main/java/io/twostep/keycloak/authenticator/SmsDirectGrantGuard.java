@@ -72,9 +72,13 @@ public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator 
         return "Two-step guard (direct grant)";
     }
 
+    /**
+     * A category of its own: the brute-force detector counts failures of category {@code null} as bad passwords,
+     * and a refused grant after a correct password is not one.
+     */
     @Override
     public String getReferenceCategory() {
-        return null;
+        return "two-step-guard";
     }
 
     @Override

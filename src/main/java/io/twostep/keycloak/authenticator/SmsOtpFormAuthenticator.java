@@ -118,7 +118,7 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
         SmsCodeSettings settings = SmsCodeSettings.from(
                 context.getAuthenticatorConfig() == null ? null : context.getAuthenticatorConfig().getConfig());
         return new SmsCodeStep(context.getSession(), context.getRealm(), context.getUser(),
-                context.getAuthenticationSession(), settings, NOTE_PREFIX);
+                context.getAuthenticationSession(), settings, NOTE_PREFIX, false);
     }
 
     private static LoginFormsProvider form(AuthenticationFlowContext context) {
@@ -173,6 +173,17 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
         if (authSession != null && !authSession.getRequiredActions().contains(ConfigureSmsOtpFactory.ID)) {
             authSession.addRequiredAction(ConfigureSmsOtpFactory.ID);
         }
+    }
+
+    /**
+     * Keycloak picks the default factor and the "Try another way" options by matching the user's stored credential
+     * types against this type. Where the realm requires the app, a type no user has keeps SMS out of that choice.
+     */
+    @Override
+    public String getType(KeycloakSession session) {
+        RealmModel realm = session.getContext().getRealm();
+        return realm != null && !TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()))
+                ? SmsOtpCredentialModel.TYPE + ":not-accepted-by-policy" : SmsOtpCredentialModel.TYPE;
     }
 
     @Override

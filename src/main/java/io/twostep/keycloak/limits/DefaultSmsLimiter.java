@@ -33,7 +33,7 @@ final class DefaultSmsLimiter implements SmsLimiter {
     }
 
     @Override
-    public SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp) {
+    public SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp, boolean enrolment) {
         long now = Time.currentTime();
         long hour = now / HOUR;
         int retryAfter = (int) ((hour + 1) * HOUR - now);
@@ -43,7 +43,8 @@ final class DefaultSmsLimiter implements SmsLimiter {
                 new Counter(Limit.REALM, PREFIX + "realm." + realm.getId() + "." + hour, settings.realmPerHour()),
                 new Counter(Limit.USER, PREFIX + "user." + realm.getId() + "." + user.getId() + "." + hour,
                         settings.perUserPerHour()),
-                new Counter(Limit.NUMBER, PREFIX + "number." + realm.getId() + "." + digest(e164) + "." + hour,
+                new Counter(Limit.NUMBER, PREFIX + (enrolment ? "enrol-number." : "number.") + realm.getId() + "."
+                        + digest(e164) + "." + hour,
                         settings.perNumberPerHour()),
                 new Counter(Limit.IP, PREFIX + "ip." + realm.getId() + "." + digest(String.valueOf(clientIp)) + "." + hour,
                         settings.perIpPerHour()));

@@ -40,8 +40,10 @@ public interface SmsLimiter extends Provider {
      *
      * @param e164     destination number, E.164 with {@code +}
      * @param clientIp the client's address as Keycloak resolved it (proxy headers only when trusted)
+     * @param enrolment whether the number is not proven yet: such sends have their own per-number budget, so that
+     *                  someone enrolling a victim's number cannot use up the victim's login codes
      */
-    SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp);
+    SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp, boolean enrolment);
 
     /** @return the user's wrong-code standing now */
     FailureStatus failures(RealmModel realm, UserModel user);

@@ -72,13 +72,16 @@ public final class SmsCodeStep {
     private final SmsCodeSettings settings;
     private final SmsCodeState state;
     private final String sessionBinding;
+    private final boolean enrolment;
     private SmsLimiter.FailureStatus failures;
 
     /**
      * @param notePrefix separates this step's notes from another step's in the same authentication session
+     * @param enrolment  whether codes go to a number not proven yet (enrolment) rather than a bound one (login)
      */
     public SmsCodeStep(KeycloakSession session, RealmModel realm, UserModel user,
-                       AuthenticationSessionModel authSession, SmsCodeSettings settings, String notePrefix) {
+                       AuthenticationSessionModel authSession, SmsCodeSettings settings, String notePrefix,
+                       boolean enrolment) {
         this.session = session;
         this.realm = realm;
         this.user = user;
@@ -86,6 +89,7 @@ public final class SmsCodeStep {
         this.settings = settings;
         this.state = new SmsCodeState(new AuthNotes(authSession), notePrefix);
         this.sessionBinding = authSession.getParentSession().getId() + "/" + authSession.getTabId() + "/" + notePrefix;
+        this.enrolment = enrolment;
     }
 
     /** @return the settings in force */
@@ -134,7 +138,7 @@ public final class SmsCodeStep {
             return new SendOutcome.Blocked(failures.waitSeconds());
         }
         SmsLimiter.SendDecision allowed = limiter().trySend(realm, user, e164,
-                session.getContext().getConnection().getRemoteAddr());
+                session.getContext().getConnection().getRemoteAddr(), enrolment);
         if (!allowed.allowed()) {
             String limit = allowed.limit().name().toLowerCase(java.util.Locale.ROOT);
             LOG.warnf("SMS limit '%s' reached for user %s in realm %s; next window in %d s", limit, user.getId(),

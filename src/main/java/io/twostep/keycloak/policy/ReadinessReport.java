@@ -204,11 +204,12 @@ public final class ReadinessReport {
 
     /** RFC 4180 quoting, and a leading quote against spreadsheet formula injection. */
     private static String csvField(String value) {
-        String safe = value != null && !value.isEmpty() && "=+-@".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
+        String safe = value != null && !value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0
+                ? "'" + value : value;
         if (safe == null) {
             return "";
         }
-        return safe.contains(",") || safe.contains("\"") || safe.contains("\n")
+        return safe.contains(",") || safe.contains("\"") || safe.contains("\n") || safe.contains("\r")
                 ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
     }
 

@@ -42,8 +42,9 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
             context.challenge(context.form().setAttribute("twoStepGraceUntil", until).createForm(TEMPLATE));
             return;
         }
-        schedule(context, decision.enrolment());
-        context.success();
+        if (schedule(context, decision.enrolment())) {
+            context.success();
+        }
     }
 
     @Override
@@ -51,8 +52,9 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
         TwoStepPolicy.Decision decision = decision(context);
         boolean later = context.getHttpRequest().getDecodedFormParameters().containsKey("later");
         if (decision.enrolment() != TwoStepPolicy.Enrolment.NONE
-                && !(later && decision.postponable(Time.currentTime()))) {
-            schedule(context, decision.enrolment());
+                && !(later && decision.postponable(Time.currentTime()))
+                && !schedule(context, decision.enrolment())) {
+            return;
         }
         context.success();
     }
@@ -64,7 +66,30 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
                 SmsOtpCredentialProvider.boundNumber(user).isPresent(), Time.currentTime());
     }
 
-    private static void schedule(AuthenticationFlowContext context, TwoStepPolicy.Enrolment enrolment) {
+    /**
+     * Keycloak silently skips a required action that is disabled or not registered: the policy would then let
+     * the user in with a password alone. Refuse the login instead.
+     *
+     * @return whether the enrolment could be scheduled
+     */
+    private static boolean schedule(AuthenticationFlowContext context, TwoStepPolicy.Enrolment enrolment) {
+        String action = enrolment == TwoStepPolicy.Enrolment.APP
+                ? UserModel.RequiredAction.CONFIGURE_TOTP.name() : ConfigureSmsOtpFactory.ID;
+        boolean available = context.getRealm().getRequiredActionProvidersStream()
+                .anyMatch(a -> a.isEnabled() && (action.equals(a.getProviderId()) || action.equals(a.getAlias())));
+        if (!available) {
+            context.getEvent().user(context.getUser()).detail("two_step_event", "enrolment_unavailable")
+                    .detail("required_action", action).error("two_step_enrolment_unavailable");
+            context.failure(org.keycloak.authentication.AuthenticationFlowError.INTERNAL_ERROR,
+                    context.form().setError("twoStepEnrolmentUnavailable")
+                            .createErrorPage(jakarta.ws.rs.core.Response.Status.FORBIDDEN));
+            return false;
+        }
+        addRequiredAction(context, enrolment);
+        return true;
+    }
+
+    private static void addRequiredAction(AuthenticationFlowContext context, TwoStepPolicy.Enrolment enrolment) {
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
         if (enrolment == TwoStepPolicy.Enrolment.APP) {
             authSession.addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);

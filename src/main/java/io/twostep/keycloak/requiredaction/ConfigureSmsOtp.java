@@ -70,7 +70,8 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
 
         if (form.containsKey("use-app") && appOffered(context)) {
             // The app's own set-up runs next in this login and is mandatory: no way out without a second factor.
-            context.getUser().addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
+            // Held in this login only: an abandoned login leaves no stray action on the user.
+            authSession.addRequiredAction(UserModel.RequiredAction.CONFIGURE_TOTP);
             authSession.removeAuthNote(PENDING_NUMBER);
             context.success();
             return;
@@ -203,7 +204,7 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
 
     private static SmsCodeStep step(RequiredActionContext context) {
         return new SmsCodeStep(context.getSession(), context.getRealm(), context.getUser(),
-                context.getAuthenticationSession(), SmsCodeSettings.from(config(context)), NOTE_PREFIX);
+                context.getAuthenticationSession(), SmsCodeSettings.from(config(context)), NOTE_PREFIX, true);
     }
 
     private static PhonePolicy policy(RequiredActionContext context) {

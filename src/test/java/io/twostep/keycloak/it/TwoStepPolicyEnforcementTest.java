@@ -7,7 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 import org.keycloak.testframework.remote.timeoffset.InjectTimeOffSet;
 import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
+import org.keycloak.models.utils.TimeBasedOTP;
 import org.openqa.selenium.By;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,6 +84,51 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
         passwordStep("policy-otp-sms-user");
         assertEquals("login-login-config-totp", driver.page().getCurrentPageId());
         assertTrue(vonage.to(number).isEmpty(), "an SMS code does not count when the realm requires the app");
+    }
+
+    @Test
+    void otpMethodAsksUsersWithBothFactorsForTheAppAndNeverOffersSms() {
+        policy(true, "otp", 0);
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumberAndTotp(realm.admin(), "policy-otp-both", number);
+        passwordStep("policy-otp-both");
+        assertEquals("login-login-otp", driver.page().getCurrentPageId());
+        assertTrue(driver.driver().findElements(By.id("try-another-way")).isEmpty(), "SMS is not another way here");
+        driver.findElement(By.id("otp")).sendKeys(new TimeBasedOTP().generateTOTP(
+                TestUsers.TOTP_SECRET.getBytes(StandardCharsets.UTF_8)));
+        driver.findElement(By.id("kc-login")).click();
+        assertLoggedIn();
+        assertTrue(vonage.to(number).isEmpty());
+    }
+
+    @Test
+    void policyFailsClosedWhenTheSetUpActionIsDisabled() {
+        policy(true, "sms", 0);
+        var action = realm.admin().flows().getRequiredAction("configure-sms-otp");
+        action.setEnabled(false);
+        realm.admin().flows().updateRequiredAction("configure-sms-otp", action);
+        try {
+            TestUsers.plain(realm.admin(), "policy-no-action");
+            passwordStep("policy-no-action");
+            assertEquals("Signing in needs a second step that cannot be set up at the moment. Please contact your "
+                    + "administrator.", driver.findElement(By.cssSelector("#kc-error-message .instruction")).getText());
+            assertNotLoggedIn();
+        } finally {
+            action.setEnabled(true);
+            realm.admin().flows().updateRequiredAction("configure-sms-otp", action);
+        }
+    }
+
+    @Test
+    void aRefusedPasswordGrantIsNotABadPassword() {
+        policy(true, "any", 0);
+        TestUsers.plain(realm.admin(), "policy-grant-twice");
+        assertEquals("invalid_grant", oauth.doPasswordGrantRequest("policy-grant-twice", TestUsers.PASSWORD).getError());
+        assertEquals("invalid_grant", oauth.doPasswordGrantRequest("policy-grant-twice", TestUsers.PASSWORD).getError());
+        Map<String, Object> status = realm.admin().attackDetection()
+                .bruteForceUserStatus(TestUsers.id(realm.admin(), "policy-grant-twice"));
+        assertEquals(0, ((Number) status.get("numFailures")).intValue(), status.toString());
+        assertEquals(Boolean.FALSE, status.get("disabled"));
     }
 
     @Test
