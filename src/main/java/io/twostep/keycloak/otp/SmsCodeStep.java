@@ -140,7 +140,7 @@ public final class SmsCodeStep {
         SmsLimiter.SendDecision allowed = limiter().trySend(realm, user, e164,
                 session.getContext().getConnection().getRemoteAddr(), enrolment);
         if (!allowed.allowed()) {
-            String limit = allowed.limit().name().toLowerCase(java.util.Locale.ROOT);
+            String limit = allowed.limit().name().toLowerCase(Locale.ROOT);
             LOG.warnf("SMS limit '%s' reached for user %s in realm %s; next window in %d s", limit, user.getId(),
                     realm.getName(), allowed.retryAfter());
             event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)

@@ -157,7 +157,7 @@ public final class ReadinessReport {
     private static Map<String, Object> flowCheck(RealmModel realm, AuthenticationFlowModel flow, Set<String> needed) {
         Map<String, Object> check = new LinkedHashMap<>();
         check.put("alias", flow == null ? null : flow.getAlias());
-        Set<String> found = new java.util.HashSet<>();
+        Set<String> found = new HashSet<>();
         if (flow != null) {
             collect(realm, flow.getId(), found, 0);
         }

@@ -1,5 +1,7 @@
 package io.twostep.keycloak.policy;
 
+import org.keycloak.authentication.AuthenticationFlowError;
+import jakarta.ws.rs.core.Response;
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import org.keycloak.authentication.AuthenticationFlowContext;
@@ -80,9 +82,9 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
         if (!available) {
             context.getEvent().user(context.getUser()).detail("two_step_event", "enrolment_unavailable")
                     .detail("required_action", action).error("two_step_enrolment_unavailable");
-            context.failure(org.keycloak.authentication.AuthenticationFlowError.INTERNAL_ERROR,
+            context.failure(AuthenticationFlowError.INTERNAL_ERROR,
                     context.form().setError("twoStepEnrolmentUnavailable")
-                            .createErrorPage(jakarta.ws.rs.core.Response.Status.FORBIDDEN));
+                            .createErrorPage(Response.Status.FORBIDDEN));
             return false;
         }
         addRequiredAction(context, enrolment);

@@ -1,5 +1,7 @@
 package io.twostep.keycloak.requiredaction;
 
+import org.keycloak.events.EventType;
+import org.keycloak.events.Errors;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.credential.SmsOtpCredentialProviderFactory;
@@ -141,10 +143,10 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         if (verification != SmsCodeState.Verification.ACCEPTED) {
             if (verification == SmsCodeState.Verification.WRONG
                     || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {
-                context.getEvent().clone().event(org.keycloak.events.EventType.CUSTOM_REQUIRED_ACTION_ERROR)
+                context.getEvent().clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR)
                         .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_REFUSED)
                         .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(pending))
-                        .error(org.keycloak.events.Errors.INVALID_CODE);
+                        .error(Errors.INVALID_CODE);
             }
             context.challenge(SmsCodePages.render(
                     SmsCodePages.afterVerification(step, context.form(), pending, verification, true)));
@@ -157,7 +159,7 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         credentials.bind(context.getRealm(), context.getUser(), pending);
         context.getAuthenticationSession().removeAuthNote(PENDING_NUMBER);
         // An event of its own: details added to the flow's event would also land on the final LOGIN event.
-        var bound = context.getEvent().clone().event(org.keycloak.events.EventType.UPDATE_CREDENTIAL)
+        var bound = context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL)
                 .detail(TwoStepEvents.EVENT, TwoStepEvents.NUMBER_BOUND)
                 .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
                 .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(pending));

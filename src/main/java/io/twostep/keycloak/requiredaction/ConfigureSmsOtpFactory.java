@@ -1,5 +1,6 @@
 package io.twostep.keycloak.requiredaction;
 
+import java.util.Set;
 import io.twostep.keycloak.otp.SmsCodeSettings;
 import io.twostep.keycloak.phone.PhonePolicy;
 import org.keycloak.Config;
@@ -101,13 +102,13 @@ public final class ConfigureSmsOtpFactory implements RequiredActionFactory {
         RequiredActionProviderModel action = realm.getRequiredActionProvidersStream().filter(a -> ID.equals(a.getProviderId())).findFirst().orElse(null);
         RequiredActionConfigModel config = action == null ? null : realm.getRequiredActionConfigByAlias(action.getAlias());
         if (config == null || config.getConfig() == null) {
-            return new PhonePolicy(null, java.util.Set.of());
+            return new PhonePolicy(null, Set.of());
         }
         try {
             return PhonePolicy.of(config.getConfigValue(DEFAULT_REGION), config.getConfigValue(ALLOWED_REGIONS));
         } catch (IllegalArgumentException e) {
             // Refused when saved through the admin console; an imported realm may still carry a bad value.
-            return new PhonePolicy(null, java.util.Set.of());
+            return new PhonePolicy(null, Set.of());
         }
     }
 

@@ -1,5 +1,7 @@
 package io.twostep.keycloak.sms;
 
+import java.util.Locale;
+
 /**
  * A text message could not be sent. The {@link Reason} decides what the user is told; the detail is for the
  * server log and events and must never contain a code, a secret or a full phone number.
@@ -24,7 +26,7 @@ public final class SmsSendException extends Exception {
 
         /** @return the lower-case name used in events, e.g. {@code invalid_number} */
         public String eventValue() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
