@@ -61,7 +61,9 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
             context.challenge(SmsCodePages.render(SmsCodePages.forStatus(step(context), context.form(), pending, true)));
             return;
         }
-        context.challenge(phonePage(context, numberOnFile(context), null));
+        String onFile = numberOnFile(context);
+        // Shown masked: this page comes after the password only, before any proof of the phone.
+        context.challenge(phonePage(context, onFile == null ? null : PhoneNumbers.mask(onFile), null));
     }
 
     @Override
@@ -81,7 +83,8 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
         if (form.containsKey("change-number")) {
             authSession.removeAuthNote(PENDING_NUMBER);
             step(context).state().voidCode();
-            context.challenge(phonePage(context, pending, null));
+            boolean fromFile = pending != null && pending.equals(numberOnFile(context));
+            context.challenge(phonePage(context, fromFile ? PhoneNumbers.mask(pending) : pending, null));
             return;
         }
         if (pending != null && form.containsKey("resend")) {
@@ -116,6 +119,10 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
     }
 
     private void startWithNumber(RequiredActionContext context, String input) {
+        String onFile = numberOnFile(context);
+        if (onFile != null && input != null && input.strip().equals(PhoneNumbers.mask(onFile))) {
+            input = onFile; // the masked number on file, confirmed as shown
+        }
         PhonePolicy.Result result = policy(context).check(input);
         if (!result.accepted()) {
             context.challenge(phonePage(context, input, rejectionMessage(result.rejection())));
@@ -173,7 +180,8 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
     private Response phonePage(RequiredActionContext context, String prefill, String errorKey) {
         var form = context.form()
                 .setAttribute("twoStepPhoneValue", prefill == null ? "" : prefill)
-                .setAttribute("twoStepPhoneOnFile", prefill != null && prefill.equals(numberOnFile(context)))
+                .setAttribute("twoStepPhoneOnFile", prefill != null && numberOnFile(context) != null
+                        && prefill.equals(PhoneNumbers.mask(numberOnFile(context))))
                 .setAttribute("twoStepDefaultRegion", policy(context).defaultRegion() == null ? ""
                         : policy(context).defaultRegion())
                 .setAttribute("twoStepAppOffered", appOffered(context))

@@ -80,8 +80,9 @@ class SmsEnrolmentJourneyTest extends AbstractJourneyTest {
         passwordStep("enrol-on-file");
 
         phonePage.assertCurrent();
-        assertEquals(onFile, phonePage.prefilledNumber());
-        phonePage.submitNumber(onFile);
+        assertEquals(io.twostep.keycloak.phone.PhoneNumbers.mask(onFile), phonePage.prefilledNumber(),
+                "the number on file is shown masked before any proof");
+        phonePage.submitNumber(phonePage.prefilledNumber());
         codePage.assertCurrent();
         codePage.enterCode(vonage.last(onFile).code());
         assertLoggedIn();
