@@ -1,7 +1,7 @@
 package io.twostep.keycloak.authenticator;
 
-import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.Response;
 import org.keycloak.Config;
@@ -15,7 +15,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.credential.OTPCredentialModel;
 import org.keycloak.provider.ProviderConfigProperty;
 
 import java.util.List;
@@ -34,10 +33,10 @@ public final class SmsDirectGrantGuard extends AbstractDirectGrantAuthenticator 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
         UserModel user = context.getUser();
-        boolean hasApp = user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE);
-        boolean needsSecondStep = SmsOtpCredentialProvider.boundNumber(user).isPresent()
+        SecondFactors factors = SecondFactors.of(user);
+        boolean needsSecondStep = factors.sms()
                 || TwoStepSettings.fromAttributes(context.getRealm().getAttributes()).required();
-        if (hasApp || !needsSecondStep) {
+        if (factors.app() || !needsSecondStep) {
             context.success();
             return;
         }

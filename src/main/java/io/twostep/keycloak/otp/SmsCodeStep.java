@@ -16,11 +16,11 @@ import org.keycloak.events.EventBuilder;
 import org.keycloak.events.EventType;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.urls.UrlType;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 import org.keycloak.theme.Theme;
+import org.keycloak.urls.UrlType;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -68,7 +68,6 @@ public final class SmsCodeStep {
     private final KeycloakSession session;
     private final RealmModel realm;
     private final UserModel user;
-    private final AuthenticationSessionModel authSession;
     private final SmsCodeSettings settings;
     private final SmsCodeState state;
     private final String sessionBinding;
@@ -85,7 +84,6 @@ public final class SmsCodeStep {
         this.session = session;
         this.realm = realm;
         this.user = user;
-        this.authSession = authSession;
         this.settings = settings;
         this.state = new SmsCodeState(new AuthNotes(authSession), notePrefix);
         this.sessionBinding = authSession.getParentSession().getId() + "/" + authSession.getTabId() + "/" + notePrefix;

@@ -1,13 +1,11 @@
 package io.twostep.keycloak.policy;
 
-import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticator;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticatorFactory;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.credential.OTPCredentialModel;
 
 /**
  * {@code conditional-two-step} ("Condition - two-step policy"): true when the realm's toggle is on, or the user has
@@ -22,10 +20,9 @@ public final class ConditionalTwoStepAuthenticatorFactory extends PolicyStepFact
 
     @Override
     public boolean matchCondition(AuthenticationFlowContext context) {
-        UserModel user = context.getUser();
+        SecondFactors factors = SecondFactors.of(context.getUser());
         return TwoStepPolicy.secondStepRuns(TwoStepSettings.fromAttributes(context.getRealm().getAttributes()),
-                user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE),
-                SmsOtpCredentialProvider.boundNumber(user).isPresent());
+                factors.app(), factors.sms());
     }
 
     @Override

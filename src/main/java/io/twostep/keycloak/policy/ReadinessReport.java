@@ -131,9 +131,8 @@ public final class ReadinessReport {
                         if (phone != null) {
                             phones.put(user.getId(), phone);
                         }
-                        if (user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE)
-                                || user.credentialManager().getStoredCredentialsByTypeStream(SmsOtpCredentialModel.TYPE)
-                                .findAny().isPresent()) {
+                        SecondFactors has = SecondFactors.of(user);
+                        if (has.app() || has.sms()) {
                             factors.add(user.getId());
                         }
                     });
@@ -211,10 +210,5 @@ public final class ReadinessReport {
         }
         return safe.contains(",") || safe.contains("\"") || safe.contains("\n") || safe.contains("\r")
                 ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
-    }
-
-    /** @return the count of a category */
-    public int count(String category) {
-        return counts.get(category);
     }
 }

@@ -2,7 +2,6 @@ package io.twostep.keycloak.policy;
 
 import org.keycloak.authentication.AuthenticationFlowError;
 import jakarta.ws.rs.core.Response;
-import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.Authenticator;
@@ -10,7 +9,6 @@ import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.credential.OTPCredentialModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.text.DateFormat;
@@ -62,10 +60,9 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
     }
 
     private static TwoStepPolicy.Decision decision(AuthenticationFlowContext context) {
-        UserModel user = context.getUser();
+        SecondFactors factors = SecondFactors.of(context.getUser());
         return TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(context.getRealm().getAttributes()),
-                user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE),
-                SmsOtpCredentialProvider.boundNumber(user).isPresent(), Time.currentTime());
+                factors.app(), factors.sms(), Time.currentTime());
     }
 
     /**

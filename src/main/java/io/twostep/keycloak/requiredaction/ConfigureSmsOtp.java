@@ -1,7 +1,5 @@
 package io.twostep.keycloak.requiredaction;
 
-import org.keycloak.events.EventType;
-import org.keycloak.events.Errors;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.credential.SmsOtpCredentialProviderFactory;
@@ -21,8 +19,10 @@ import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.credential.CredentialProvider;
-import org.keycloak.models.KeycloakSession;
+import org.keycloak.events.Errors;
+import org.keycloak.events.EventType;
 import org.keycloak.models.Constants;
+import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RequiredActionConfigModel;
 import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.models.UserModel;
@@ -178,15 +178,17 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
     }
 
     private Response phonePage(RequiredActionContext context, String prefill, String errorKey) {
+        String onFile = numberOnFile(context);
+        String defaultRegion = policy(context).defaultRegion();
+        boolean appOffered = appOffered(context);
         var form = context.form()
                 .setAttribute("twoStepPhoneValue", prefill == null ? "" : prefill)
-                .setAttribute("twoStepPhoneOnFile", prefill != null && numberOnFile(context) != null
-                        && prefill.equals(PhoneNumbers.mask(numberOnFile(context))))
-                .setAttribute("twoStepDefaultRegion", policy(context).defaultRegion() == null ? ""
-                        : policy(context).defaultRegion())
-                .setAttribute("twoStepAppOffered", appOffered(context))
-                .setAttribute("twoStepChoice", "true".equals(context.getAuthenticationSession()
-                        .getAuthNote(TwoStepEnrolmentAuthenticatorFactory.CHOICE_NOTE)) && appOffered(context));
+                .setAttribute("twoStepPhoneOnFile", prefill != null && onFile != null
+                        && prefill.equals(PhoneNumbers.mask(onFile)))
+                .setAttribute("twoStepDefaultRegion", defaultRegion == null ? "" : defaultRegion)
+                .setAttribute("twoStepAppOffered", appOffered)
+                .setAttribute("twoStepChoice", appOffered && "true".equals(context.getAuthenticationSession()
+                        .getAuthNote(TwoStepEnrolmentAuthenticatorFactory.CHOICE_NOTE)));
         if (errorKey != null) {
             form.addError(new FormMessage(PHONE_FIELD, errorKey));
         }
