@@ -5,6 +5,7 @@ import io.twostep.keycloak.policy.ReadinessReport;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.policy.TwoStepUiTab;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
+import io.twostep.keycloak.trusteddevice.TrustedDevices;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.PUT;
@@ -28,6 +29,7 @@ import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -166,6 +168,48 @@ public final class TwoStepAdminResource {
                 .resourcePath("users", user.getId(), "two-step", "sms-failures")
                 .success();
         return Response.noContent().build();
+    }
+
+    /**
+     * Lists a user's remembered devices (SECURITY.md S23): id, label, created and expiry times in epoch
+     * milliseconds, newest first. Hashes are never returned.
+     *
+     * @param userId the user's id
+     * @return {@code [{"id": "...", "label": "Firefox on Linux, 2026-11-29", "createdAt": ms, "expiresAt": ms}]}
+     * @throws NotFoundException when the user does not exist
+     */
+    @GET
+    @Path("users/{userId}/trusted-devices")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<Map<String, Object>> trustedDevices(@PathParam("userId") String userId) {
+        UserModel user = user(userId);
+        auth.users().requireView(user);
+        return TrustedDevices.list(user).stream()
+                .map(d -> Map.<String, Object>of("id", d.getId(), "label", d.getUserLabel(),
+                        "createdAt", d.getCreatedDate(), "expiresAt", d.expiresAt()))
+                .toList();
+    }
+
+    /**
+     * Ends all of a user's remembered devices at once (one at a time: the Credentials tab). Recorded as an admin
+     * event.
+     *
+     * @param userId the user's id
+     * @return {@code {"removed": n}}
+     * @throws NotFoundException when the user does not exist
+     */
+    @DELETE
+    @Path("users/{userId}/trusted-devices")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> forgetTrustedDevices(@PathParam("userId") String userId) {
+        UserModel user = user(userId);
+        auth.users().requireManage(user);
+        int removed = TrustedDevices.removeAll(user);
+        adminEvent.resource(ResourceType.USER).operation(OperationType.DELETE)
+                .resourcePath("users", user.getId(), "two-step", "trusted-devices")
+                .representation(Map.of("removed", removed))
+                .success();
+        return Map.of("removed", removed);
     }
 
     private UserModel user(String userId) {

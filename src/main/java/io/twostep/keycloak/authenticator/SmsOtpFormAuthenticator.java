@@ -7,6 +7,7 @@ import io.twostep.keycloak.otp.SmsCodeSettings;
 import io.twostep.keycloak.otp.SmsCodeState;
 import io.twostep.keycloak.otp.SmsCodeStep;
 import io.twostep.keycloak.otp.SmsCodePages;
+import io.twostep.keycloak.otp.LoginEventDetails;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.policy.TwoStepPolicy;
@@ -92,10 +93,9 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
         }
         SmsCodeState.Verification verification = step.verify(code, number, context.getEvent());
         if (verification == SmsCodeState.Verification.ACCEPTED) {
-            context.getEvent()
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_ACCEPTED)
-                    .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
-                    .detail(TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(number));
+            LoginEventDetails.add(context, TwoStepEvents.EVENT, TwoStepEvents.CODE_ACCEPTED);
+            LoginEventDetails.add(context, TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE);
+            LoginEventDetails.add(context, TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(number));
             context.success(SmsOtpCredentialModel.TYPE);
             return;
         }

@@ -34,6 +34,17 @@ public final class TwoStepEvents {
     public static final String ERROR_REALM_BUDGET_SPENT = "sms_realm_budget_spent";
     public static final String ERROR_FACTOR_BLOCKED = "sms_factor_blocked";
 
+    /** Detail: the label of the remembered device involved, e.g. {@code Firefox on Linux, 2026-11-29}. */
+    public static final String TRUSTED_DEVICE = "trusted_device";
+    /** Detail on the login event: why a remembered device did not skip the second step (e.g. {@code prompt_login}). */
+    public static final String TRUSTED_DEVICE_NOT_APPLIED = "trusted_device_not_applied";
+    public static final String TRUSTED_DEVICE_USED = "trusted_device_used";
+    public static final String TRUSTED_DEVICE_REFUSED = "trusted_device_refused";
+    public static final String TRUSTED_DEVICE_REMEMBERED = "trusted_device_remembered";
+    public static final String TRUSTED_DEVICES_FORGOTTEN = "trusted_devices_forgotten";
+    /** Detail: how many records an action removed. */
+    public static final String COUNT = "count";
+
     /** Error code of a failed send on {@code LOGIN_ERROR} / {@code CUSTOM_REQUIRED_ACTION_ERROR} events. */
     public static final String ERROR_SEND_FAILED = "sms_send_failed";
 

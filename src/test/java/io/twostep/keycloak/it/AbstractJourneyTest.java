@@ -4,6 +4,7 @@ import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.PhoneEnrolmentPage;
 import io.twostep.keycloak.support.SmsCodePage;
 import io.twostep.keycloak.support.TestUsers;
+import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.keycloak.representations.idm.CredentialRepresentation;
@@ -112,7 +113,12 @@ abstract class AbstractJourneyTest {
         loginPage.submit();
     }
 
+    /** Waits for the client callback, declining "Remember this device?" if the second step offered it. */
     void assertLoggedIn() {
+        if (!driver.getCurrentUrl().contains("code=")
+                && "login-trusted-device-offer".equals(driver.page().getCurrentPageId())) {
+            new TrustedDeviceOfferPage(driver).answer(false);
+        }
         driver.waiting().waitForOAuthCallback();
         assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
     }

@@ -1,0 +1,87 @@
+package io.twostep.keycloak.trusteddevice;
+
+import io.twostep.keycloak.otp.TwoStepEvents;
+import org.keycloak.Config;
+import org.keycloak.authentication.InitiatedActionSupport;
+import org.keycloak.authentication.RequiredActionContext;
+import org.keycloak.authentication.RequiredActionFactory;
+import org.keycloak.authentication.RequiredActionProvider;
+import org.keycloak.events.Details;
+import org.keycloak.events.EventType;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code forget-trusted-devices} ("Forget remembered devices"): an application-initiated action
+ * ({@code kc_action=forget-trusted-devices}) that lists the user's remembered devices and ends them all at once
+ * (SECURITY.md S23). One at a time is the Account Console's <em>Delete</em>.
+ */
+public final class ForgetTrustedDevicesAction implements RequiredActionFactory, RequiredActionProvider {
+
+    /** Provider id. */
+    public static final String ID = "forget-trusted-devices";
+    static final String TEMPLATE = "forget-trusted-devices.ftl";
+
+    @Override
+    public void requiredActionChallenge(RequiredActionContext context) {
+        // Maps, not records: Keycloak's FreeMarker wrapper reads bean getters and map keys only.
+        List<Map<String, String>> devices = TrustedDevices.list(context.getUser()).stream()
+                .map(d -> Map.of("label", d.getUserLabel(), "until", TrustedDevices.isoDate(d.expiresAt()))).toList();
+        context.challenge(context.form().setAttribute("trustedDevices", devices).createForm(TEMPLATE));
+    }
+
+    @Override
+    public void processAction(RequiredActionContext context) {
+        if (!context.getHttpRequest().getDecodedFormParameters().containsKey("forget")) {
+            requiredActionChallenge(context);
+            return;
+        }
+        int removed = TrustedDevices.removeAll(context.getUser());
+        TrustedDevices.clearCookie(context.getSession(), context.getRealm(), context.getUser());
+        context.getEvent().clone().event(EventType.REMOVE_CREDENTIAL).user(context.getUser())
+                .detail(Details.CREDENTIAL_TYPE, TrustedDeviceCredentialModel.TYPE)
+                .detail(TwoStepEvents.EVENT, TwoStepEvents.TRUSTED_DEVICES_FORGOTTEN)
+                .detail(TwoStepEvents.COUNT, Integer.toString(removed))
+                .success();
+        context.success();
+    }
+
+    @Override
+    public InitiatedActionSupport initiatedActionSupport() {
+        return InitiatedActionSupport.SUPPORTED;
+    }
+
+    @Override
+    public void evaluateTriggers(RequiredActionContext context) {
+    }
+
+    @Override
+    public RequiredActionProvider create(KeycloakSession session) {
+        return this;
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public String getDisplayText() {
+        return "Forget remembered devices";
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}

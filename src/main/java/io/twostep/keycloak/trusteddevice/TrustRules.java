@@ -1,0 +1,149 @@
+package io.twostep.keycloak.trusteddevice;
+
+/**
+ * When a remembered device may skip the second step: pure decisions, no Keycloak state. A remembered device is a
+ * convenience, not a second factor (NIST SP 800-63B does not count a remembered browser as an authenticator), so
+ * every doubt runs the second step.
+ */
+public final class TrustRules {
+
+    /** Milliseconds in a day. */
+    static final long DAY_MS = 86_400_000L;
+    /** How far another cluster node's clock may run ahead before a record counts as forged: 5 minutes. */
+    static final long CLOCK_SKEW_MS = 300_000L;
+
+    /**
+     * The outcome of a check.
+     * <ul>
+     *   <li>{@link #skip()}: the second step may be skipped;</li>
+     *   <li>{@link #endsTrust()}: the record is void for good and is removed with its cookie;</li>
+     *   <li>{@link #refusal()}: the browser offered trust that was not accepted, which is worth an event (as
+     *       opposed to a request that simply asks for both factors).</li>
+     * </ul>
+     */
+    public enum Verdict {
+        TRUSTED(true, false, false),
+        NO_COOKIE(false, false, false),
+        FEATURE_OFF(false, false, false),
+        NO_PASSWORD_IN_THIS_LOGIN(false, false, false),
+        STEP_UP_REQUESTED(false, false, false),
+        PROMPT_LOGIN(false, false, false),
+        MAX_AGE(false, false, false),
+        MALFORMED(false, false, true),
+        UNKNOWN_DEVICE(false, false, true),
+        WRONG_SECRET(false, false, true),
+        EXPIRED(false, true, true),
+        FACTORS_CHANGED(false, true, true),
+        USER_DISABLED(false, true, true);
+
+        private final boolean skip;
+        private final boolean endsTrust;
+        private final boolean refusal;
+
+        Verdict(boolean skip, boolean endsTrust, boolean refusal) {
+            this.skip = skip;
+            this.endsTrust = endsTrust;
+            this.refusal = refusal;
+        }
+
+        public boolean skip() {
+            return skip;
+        }
+
+        public boolean endsTrust() {
+            return endsTrust;
+        }
+
+        public boolean refusal() {
+            return refusal;
+        }
+
+        /** @return the value for event details, e.g. {@code factors_changed} */
+        public String reason() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * What the authorization request asks for.
+     *
+     * @param promptLogin   {@code prompt=login} was requested
+     * @param maxAgeSeconds the request's {@code max_age} in seconds, or {@code null}
+     * @param requestedLoa  the level of authentication the request asks for (Keycloak's ACR-to-LoA mapping of
+     *                      {@code acr_values} or the {@code acr} claim), or {@code null} when none
+     */
+    public record Request(boolean promptLogin, Integer maxAgeSeconds, Integer requestedLoa) {
+        /** A plain login request. */
+        public static final Request PLAIN = new Request(false, null, null);
+    }
+
+    private TrustRules() {
+    }
+
+    /**
+     * Decides whether the request may use trust at all, before any record is read.
+     *
+     * @param realmDays               {@code twoStep.trustedDeviceDays}; 0 turns the feature off
+     * @param passwordPassedThisLogin a password execution succeeded in this very login (S24)
+     * @param request                 what the client asked for
+     * @return {@code null} when a record may be consulted, else the verdict
+     */
+    public static Verdict beforeRecord(int realmDays, boolean passwordPassedThisLogin, Request request) {
+        if (realmDays <= 0) {
+            return Verdict.FEATURE_OFF;
+        }
+        if (!passwordPassedThisLogin) {
+            return Verdict.NO_PASSWORD_IN_THIS_LOGIN;
+        }
+        if (request.promptLogin()) {
+            return Verdict.PROMPT_LOGIN;
+        }
+        if (request.requestedLoa() != null && request.requestedLoa() > 1) {
+            return Verdict.STEP_UP_REQUESTED;
+        }
+        if (request.maxAgeSeconds() != null && request.maxAgeSeconds() <= 0) {
+            return Verdict.MAX_AGE;
+        }
+        return null;
+    }
+
+    /**
+     * Decides on a record whose secret matched.
+     *
+     * @param createdAt      when the device was remembered, epoch ms
+     * @param expiresAt      the expiry stored with the record, epoch ms
+     * @param factorsThen    the factors fingerprint stored with the record
+     * @param factorsNow     the user's factors fingerprint now
+     * @param userEnabled    the user is enabled
+     * @param realmDays      {@code twoStep.trustedDeviceDays} now; a shorter setting shortens existing trust
+     * @param request        what the client asked for ({@code max_age} counts from {@code createdAt}, the last time
+     *                       the second factor was actually used on this device)
+     * @param now            epoch ms
+     * @return the verdict
+     */
+    public static Verdict onRecord(long createdAt, long expiresAt, String factorsThen, String factorsNow,
+                                   boolean userEnabled, int realmDays, Request request, long now) {
+        if (!userEnabled) {
+            return Verdict.USER_DISABLED;
+        }
+        if (now >= Math.min(expiresAt, createdAt + realmDays * DAY_MS) || now < createdAt - CLOCK_SKEW_MS) {
+            return Verdict.EXPIRED;
+        }
+        if (factorsThen == null || !factorsThen.equals(factorsNow)) {
+            return Verdict.FACTORS_CHANGED;
+        }
+        if (request.maxAgeSeconds() != null && now - createdAt >= request.maxAgeSeconds() * 1000L) {
+            return Verdict.MAX_AGE;
+        }
+        return Verdict.TRUSTED;
+    }
+
+    /**
+     * @param realmDays {@code twoStep.trustedDeviceDays} (1–365)
+     * @param now       epoch ms
+     * @return the expiry of trust created now, epoch ms
+     */
+    public static long expiryFor(int realmDays, long now) {
+        return now + realmDays * DAY_MS;
+    }
+}

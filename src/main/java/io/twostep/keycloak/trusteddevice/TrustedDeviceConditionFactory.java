@@ -1,0 +1,138 @@
+package io.twostep.keycloak.trusteddevice;
+
+import io.twostep.keycloak.otp.TwoStepEvents;
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticator;
+import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticatorFactory;
+import org.keycloak.events.EventType;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.provider.ProviderConfigProperty;
+
+import java.util.List;
+
+/**
+ * {@code trusted-device} ("Condition - device not remembered"): put it among the conditions of the sub-flow that
+ * holds the second step, after the password. It is true (the second step runs) unless this browser carries valid
+ * trust for this user in this realm and the request does not ask for fresh or stronger authentication
+ * (SECURITY.md S20, S21, S24). Every refused cookie raises a {@code LOGIN_ERROR} event with error
+ * {@value #ERROR_REFUSED} and the reason; a skip adds {@code two_step_event=trusted_device_used} to the login event.
+ */
+public final class TrustedDeviceConditionFactory implements ConditionalAuthenticatorFactory, ConditionalAuthenticator {
+
+    /** Provider id. */
+    public static final String ID = "trusted-device";
+    /** Auth note holding this login's verdict, so the condition decides once however often Keycloak asks. */
+    static final String VERDICT_NOTE = "two-step.trusted-device.verdict";
+    /** Event error of a refused trust cookie. */
+    public static final String ERROR_REFUSED = "trusted_device_refused";
+
+    private static final Logger LOG = Logger.getLogger(TrustedDeviceConditionFactory.class);
+    private static final AuthenticationExecutionModel.Requirement[] CHOICES = {
+            AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
+
+    @Override
+    public boolean matchCondition(AuthenticationFlowContext context) {
+        String decided = context.getAuthenticationSession().getAuthNote(VERDICT_NOTE);
+        if (decided != null) {
+            return !TrustRules.Verdict.TRUSTED.name().equals(decided);
+        }
+        UserModel user = context.getUser();
+        TrustedDevices.Check check = TrustedDevices.check(context.getSession(), context.getRealm(), user,
+                context.getAuthenticationSession());
+        TrustRules.Verdict verdict = check.verdict();
+        context.getAuthenticationSession().setAuthNote(VERDICT_NOTE, verdict.name());
+        LOG.debugf("Remembered-device check for user %s in realm %s: %s", user.getId(),
+                context.getRealm().getName(), verdict.reason());
+        if (verdict.skip()) {
+            context.getEvent().detail(TwoStepEvents.EVENT, TwoStepEvents.TRUSTED_DEVICE_USED)
+                    .detail(TwoStepEvents.TRUSTED_DEVICE, check.device().getUserLabel());
+        } else if (verdict.refusal()) {
+            context.getEvent().clone().event(EventType.LOGIN_ERROR).user(user)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.TRUSTED_DEVICE_REFUSED)
+                    .detail(TwoStepEvents.REASON, verdict.reason())
+                    .error(ERROR_REFUSED);
+        } else if (verdict != TrustRules.Verdict.NO_COOKIE) {
+            context.getEvent().detail(TwoStepEvents.TRUSTED_DEVICE_NOT_APPLIED, verdict.reason());
+        }
+        return !verdict.skip();
+    }
+
+    @Override
+    public void action(AuthenticationFlowContext context) {
+    }
+
+    @Override
+    public boolean requiresUser() {
+        return true;
+    }
+
+    @Override
+    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
+    }
+
+    @Override
+    public ConditionalAuthenticator getSingleton() {
+        return this;
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Condition - device not remembered";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "True unless this browser was remembered by this user after a second step (realm attribute "
+                + "twoStep.trustedDeviceDays). Place it after the password, among the conditions of the second "
+                + "step's sub-flow.";
+    }
+
+    /** The credential type, so the Account Console lists remembered devices while this condition is in a flow. */
+    @Override
+    public String getReferenceCategory() {
+        return TrustedDeviceCredentialModel.TYPE;
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return CHOICES;
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,147 @@
+package io.twostep.keycloak.trusteddevice;
+
+import io.twostep.keycloak.otp.LoginEventDetails;
+import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.policy.TwoStepSettings;
+import org.keycloak.Config;
+import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.AuthenticatorFactory;
+import org.keycloak.events.Details;
+import org.keycloak.events.EventType;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.Constants;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.provider.ProviderConfigProperty;
+
+import java.util.List;
+
+/**
+ * {@code trusted-device-offer} ("Remember this device"): placed after the second step, it asks once per login
+ * whether to remember this browser, only when a second factor (app, SMS or security key) was actually used in this
+ * login, the realm's {@code twoStep.trustedDeviceDays} is above 0, and the login is not one for an account action
+ * ({@code kc_action}). The box is unticked by default and the page
+ * warns against shared devices (SECURITY.md S25). Otherwise it passes without a page.
+ */
+public final class TrustedDeviceOfferFactory implements AuthenticatorFactory, Authenticator {
+
+    /** Provider id. */
+    public static final String ID = "trusted-device-offer";
+    static final String TEMPLATE = "trusted-device-offer.ftl";
+    /** Form field of the tick box; only the value {@code on} remembers the device. */
+    static final String REMEMBER_FIELD = "rememberDevice";
+
+    private static final AuthenticationExecutionModel.Requirement[] CHOICES = {
+            AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
+
+    @Override
+    public void authenticate(AuthenticationFlowContext context) {
+        int days = days(context);
+        // A login made for an account action (kc_action) is not the moment: most of them change the factors,
+        // which would end the trust at once.
+        boolean accountAction = context.getAuthenticationSession().getClientNote(Constants.KC_ACTION) != null;
+        if (days <= 0 || accountAction || !TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
+                context.getAuthenticationSession())) {
+            context.success();
+            return;
+        }
+        context.challenge(context.form().setAttribute("trustedDeviceDays", days).createForm(TEMPLATE));
+    }
+
+    @Override
+    public void action(AuthenticationFlowContext context) {
+        LoginEventDetails.restore(context); // this request sends LOGIN: keep what the second step recorded
+        int days = days(context);
+        String ticked = context.getHttpRequest().getDecodedFormParameters().getFirst(REMEMBER_FIELD);
+        if (days > 0 && "on".equals(ticked) && TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
+                context.getAuthenticationSession())) {
+            TrustedDeviceCredentialModel device = TrustedDevices.remember(context.getSession(), context.getRealm(),
+                    context.getUser(), days);
+            context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL).user(context.getUser())
+                    .detail(Details.CREDENTIAL_TYPE, TrustedDeviceCredentialModel.TYPE)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.TRUSTED_DEVICE_REMEMBERED)
+                    .detail(TwoStepEvents.TRUSTED_DEVICE, device.getUserLabel())
+                    .success();
+        }
+        context.success();
+    }
+
+    private static int days(AuthenticationFlowContext context) {
+        return TwoStepSettings.fromAttributes(context.getRealm().getAttributes()).trustedDeviceDays();
+    }
+
+    @Override
+    public boolean requiresUser() {
+        return true;
+    }
+
+    @Override
+    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
+        return true;
+    }
+
+    @Override
+    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
+    }
+
+    @Override
+    public Authenticator create(KeycloakSession session) {
+        return this;
+    }
+
+    @Override
+    public String getId() {
+        return ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Remember this device";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "After the second step, offers to remember this browser for twoStep.trustedDeviceDays days "
+                + "(unticked by default). Place it after the second step's sub-flow.";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return null;
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return CHOICES;
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}
