@@ -61,8 +61,25 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
 
     private static TwoStepPolicy.Decision decision(AuthenticationFlowContext context) {
         SecondFactors factors = SecondFactors.of(context.getUser());
-        return TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(context.getRealm().getAttributes()),
+        return TwoStepPolicy.enrolment(settingsWithSwitchOnTime(context.getRealm()),
                 factors.app(), factors.sms(), Time.currentTime());
+    }
+
+    /**
+     * The grace period counts from {@code twoStep.requiredSince}, which the admin REST API and the tab record. A
+     * realm imported with the toggle on has none, and a raw attribute write may leave one in the future (an endless
+     * grace period): the first login that meets the toggle then records now as the switch-on time.
+     */
+    static TwoStepSettings settingsWithSwitchOnTime(RealmModel realm) {
+        TwoStepSettings settings = TwoStepSettings.fromAttributes(realm.getAttributes());
+        long now = Time.currentTime();
+        if (settings.required() && (settings.requiredSince() <= 0
+                || settings.requiredSince() > now + TwoStepPolicy.CLOCK_SKEW_SECONDS)) {
+            realm.setAttribute(TwoStepSettings.REQUIRED_SINCE, Long.toString(now));
+            return new TwoStepSettings(true, settings.method(), settings.trustedDeviceDays(),
+                    settings.enrolmentGraceDays(), now);
+        }
+        return settings;
     }
 
     /**

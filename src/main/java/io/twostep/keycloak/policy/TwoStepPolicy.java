@@ -6,6 +6,9 @@ package io.twostep.keycloak.policy;
  */
 public final class TwoStepPolicy {
 
+    /** How far a recorded switch-on time may lie in the future (another node's clock) before it counts as bogus. */
+    public static final long CLOCK_SKEW_SECONDS = 300;
+
     /** Enrolment a user needs before the policy is met. */
     public enum Enrolment {
         /** Nothing to set up. */
