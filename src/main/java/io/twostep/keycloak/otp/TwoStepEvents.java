@@ -45,6 +45,10 @@ public final class TwoStepEvents {
     /** Detail: how many records an action removed. */
     public static final String COUNT = "count";
 
+    /** Changing the second step was refused: this session has not used the current one. */
+    public static final String SECOND_STEP_NEEDED = "second_step_needed";
+    public static final String ERROR_SECOND_STEP_NEEDED = "two_step_second_step_needed";
+
     /** Error code of a failed send on {@code LOGIN_ERROR} / {@code CUSTOM_REQUIRED_ACTION_ERROR} events. */
     public static final String ERROR_SEND_FAILED = "sms_send_failed";
 

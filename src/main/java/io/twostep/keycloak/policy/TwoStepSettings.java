@@ -29,6 +29,10 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
     public static final String ENROLMENT_GRACE_DAYS = PREFIX + "enrolmentGraceDays";
     public static final String REQUIRED_SINCE = PREFIX + "requiredSince";
 
+    /** What an unreadable attribute reads as: the strictest value of each setting. */
+    private static final Map<String, Object> STRICTEST = Map.of("required", true, "method", "any",
+            "trustedDeviceDays", 0, "enrolmentGraceDays", 0);
+
     /** Off; user's choice of method; 90-day trusted devices; no grace period. */
     public static final TwoStepSettings DEFAULTS = new TwoStepSettings(false, Method.ANY, 90, 0, 0);
 
@@ -57,8 +61,10 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
     }
 
     /**
-     * Reads the policy from realm attributes. Each missing or unreadable value (which only a bypassed API can
-     * leave behind) reads as its default.
+     * Reads the policy from realm attributes. A missing value reads as its default. An unreadable one (which only a
+     * raw attribute write or an import can leave behind, e.g. {@code twoStep.trustedDeviceDays=off}) reads as the
+     * strictest value, so a typo never loosens the policy: {@code required} on, no remembered devices, no grace
+     * period, method {@code any}.
      *
      * @param attributes the realm's attributes
      * @return the policy in force
@@ -71,7 +77,7 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
                 try {
                     policy = policy.with(Map.of(key, value), 0);
                 } catch (IllegalArgumentException e) {
-                    // keep the default for this one
+                    policy = policy.with(Map.of(key, STRICTEST.get(key)), 0);
                 }
             }
         }

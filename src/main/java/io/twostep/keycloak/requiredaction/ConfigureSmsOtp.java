@@ -10,6 +10,8 @@ import io.twostep.keycloak.otp.SmsCodeStep;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.phone.PhonePolicy;
+import io.twostep.keycloak.policy.SecondFactors;
+import io.twostep.keycloak.policy.SecondStepEvidence;
 import io.twostep.keycloak.policy.TwoStepEnrolmentAuthenticatorFactory;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.MultivaluedMap;
@@ -18,6 +20,9 @@ import org.keycloak.authentication.CredentialRegistrator;
 import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
+import org.keycloak.models.RealmModel;
+import org.keycloak.authentication.RequiredActionFactory;
+import org.keycloak.utils.RequiredActionHelper;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.events.Errors;
 import org.keycloak.events.EventType;
@@ -54,8 +59,54 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
     public void evaluateTriggers(RequiredActionContext context) {
     }
 
+    /**
+     * Seconds since the last login after which the application-initiated action asks to sign in again: the
+     * configured "Maximum age of authentication", else 0 (always). Changing the number is sensitive, and the fresh
+     * login runs the current second step, which a remembered device does not skip in account actions.
+     */
+    @Override
+    public int getMaxAuthAge(KeycloakSession session) {
+        RealmModel realm = session.getContext().getRealm();
+        RequiredActionProviderModel model = RequiredActionHelper.getRequiredActionByProviderId(realm,
+                ConfigureSmsOtpFactory.ID);
+        RequiredActionConfigModel config = model == null ? null : realm.getRequiredActionConfigByAlias(model.getAlias());
+        if (config != null && config.containsConfigKey(Constants.MAX_AUTH_AGE_KEY)) {
+            try {
+                return Math.max(0, RequiredActionFactory.parseMaxAuthAge(config));
+            } catch (NumberFormatException e) {
+                return 0; // unreadable (an import skips validation): the strict value
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * A user who has a second factor changes or adds one only after using it in this login or SSO session
+     * (SECURITY.md S14): a session from a password reset or a remembered device holds the password alone, and with it
+     * an attacker could bind their own number. Such a user is asked to sign in again with the current factor.
+     *
+     * @return whether the page may go on; if not, the refusal is shown and recorded
+     */
+    private static boolean mayChangeFactors(RequiredActionContext context) {
+        SecondFactors factors = SecondFactors.of(context.getUser());
+        if (!factors.app() && !factors.sms()
+                || SecondStepEvidence.inThisSession(context.getSession(), context.getRealm(),
+                context.getAuthenticationSession())) {
+            return true;
+        }
+        context.getEvent().clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(context.getUser())
+                .detail(TwoStepEvents.EVENT, TwoStepEvents.SECOND_STEP_NEEDED)
+                .error(TwoStepEvents.ERROR_SECOND_STEP_NEEDED);
+        context.challenge(context.form().setError("twoStepChangeNeedsSecondStep")
+                .createErrorPage(Response.Status.FORBIDDEN));
+        return false;
+    }
+
     @Override
     public void requiredActionChallenge(RequiredActionContext context) {
+        if (!mayChangeFactors(context)) {
+            return;
+        }
         String pending = context.getAuthenticationSession().getAuthNote(PENDING_NUMBER);
         if (pending != null) {
             context.challenge(SmsCodePages.render(SmsCodePages.forStatus(step(context), context.form(), pending, true)));
@@ -68,6 +119,9 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
 
     @Override
     public void processAction(RequiredActionContext context) {
+        if (!mayChangeFactors(context)) {
+            return;
+        }
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
         String pending = authSession.getAuthNote(PENDING_NUMBER);

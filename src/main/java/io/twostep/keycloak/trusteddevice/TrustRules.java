@@ -26,6 +26,10 @@ public final class TrustRules {
         NO_COOKIE(false, false, false),
         FEATURE_OFF(false, false, false),
         NO_PASSWORD_IN_THIS_LOGIN(false, false, false),
+        FEDERATED_USER(false, false, false),
+        ENROLMENT_PENDING(false, false, false),
+        ACCOUNT_ACTION(false, false, false),
+        REAUTHENTICATION(false, false, false),
         STEP_UP_REQUESTED(false, false, false),
         PROMPT_LOGIN(false, false, false),
         MAX_AGE(false, false, false),
@@ -67,14 +71,20 @@ public final class TrustRules {
     /**
      * What the authorization request asks for.
      *
-     * @param promptLogin   {@code prompt=login} was requested
-     * @param maxAgeSeconds the request's {@code max_age} in seconds, or {@code null}
-     * @param requestedLoa  the level of authentication the request asks for (Keycloak's ACR-to-LoA mapping of
-     *                      {@code acr_values} or the {@code acr} claim), or {@code null} when none
+     * @param promptLogin    {@code prompt=login} was requested
+     * @param maxAgeSeconds  the request's {@code max_age} in seconds, or {@code null}
+     * @param requestedLoa   the level of authentication the request asks for (Keycloak's ACR-to-LoA mapping of
+     *                       {@code acr_values} or the {@code acr} claim, or the level a credential action needs), or
+     *                       {@code null} when none
+     * @param accountAction  the login runs an account action ({@code kc_action}), e.g. setting up or removing a
+     *                       factor: those need the real second step, or a remembered browser plus the password would
+     *                       be enough to add a factor that then works anywhere
+     * @param reauthentication Keycloak asks to re-authenticate an existing session (its forced re-authentication)
      */
-    public record Request(boolean promptLogin, Integer maxAgeSeconds, Integer requestedLoa) {
+    public record Request(boolean promptLogin, Integer maxAgeSeconds, Integer requestedLoa, boolean accountAction,
+                          boolean reauthentication) {
         /** A plain login request. */
-        public static final Request PLAIN = new Request(false, null, null);
+        public static final Request PLAIN = new Request(false, null, null, false, false);
     }
 
     private TrustRules() {
@@ -85,15 +95,32 @@ public final class TrustRules {
      *
      * @param realmDays               {@code twoStep.trustedDeviceDays}; 0 turns the feature off
      * @param passwordPassedThisLogin a password execution succeeded in this very login (S24)
+     * @param federatedUser           the user lives in a user storage (LDAP, Kerberos, custom): a password changed
+     *                                there leaves no trace to compare, so such users are never skipped
+     * @param enrolmentPending        the realm's policy asks this user to set up another factor in this login; that
+     *                                set-up needs the current factor used first, so it is not skipped
      * @param request                 what the client asked for
      * @return {@code null} when a record may be consulted, else the verdict
      */
-    public static Verdict beforeRecord(int realmDays, boolean passwordPassedThisLogin, Request request) {
+    public static Verdict beforeRecord(int realmDays, boolean passwordPassedThisLogin, boolean federatedUser,
+                                       boolean enrolmentPending, Request request) {
         if (realmDays <= 0) {
             return Verdict.FEATURE_OFF;
         }
         if (!passwordPassedThisLogin) {
             return Verdict.NO_PASSWORD_IN_THIS_LOGIN;
+        }
+        if (federatedUser) {
+            return Verdict.FEDERATED_USER;
+        }
+        if (enrolmentPending) {
+            return Verdict.ENROLMENT_PENDING;
+        }
+        if (request.accountAction()) {
+            return Verdict.ACCOUNT_ACTION;
+        }
+        if (request.reauthentication()) {
+            return Verdict.REAUTHENTICATION;
         }
         if (request.promptLogin()) {
             return Verdict.PROMPT_LOGIN;

@@ -19,8 +19,9 @@ import java.util.List;
 /**
  * {@code trusted-device} ("Condition - device not remembered"): put it among the conditions of the sub-flow that
  * holds the second step, after the password. It is true (the second step runs) unless this browser carries valid
- * trust for this user in this realm and the request does not ask for fresh or stronger authentication
- * (SECURITY.md S20, S21, S24). Every refused cookie raises a {@code LOGIN_ERROR} event with error
+ * trust for this user in this realm, the password was entered in this login, and the request asks neither for
+ * fresh or stronger authentication nor for an account action such as setting up a factor (SECURITY.md S20, S21,
+ * S24). Users of a user storage (LDAP) are never skipped: a password changed there cannot be noticed. Every refused cookie raises a {@code LOGIN_ERROR} event with error
  * {@value #ERROR_REFUSED} and the reason; a skip adds {@code two_step_event=trusted_device_used} to the login event.
  */
 public final class TrustedDeviceConditionFactory implements ConditionalAuthenticatorFactory, ConditionalAuthenticator {
@@ -44,7 +45,7 @@ public final class TrustedDeviceConditionFactory implements ConditionalAuthentic
         }
         UserModel user = context.getUser();
         TrustedDevices.Check check = TrustedDevices.check(context.getSession(), context.getRealm(), user,
-                context.getAuthenticationSession());
+                context.getAuthenticationSession(), context.getTopLevelFlow());
         TrustRules.Verdict verdict = check.verdict();
         context.getAuthenticationSession().setAuthNote(VERDICT_NOTE, verdict.name());
         LOG.debugf("Remembered-device check for user %s in realm %s: %s", user.getId(),

@@ -43,7 +43,8 @@ public final class TrustedDeviceOfferFactory implements AuthenticatorFactory, Au
         // A login made for an account action (kc_action) is not the moment: most of them change the factors,
         // which would end the trust at once.
         boolean accountAction = context.getAuthenticationSession().getClientNote(Constants.KC_ACTION) != null;
-        if (days <= 0 || accountAction || !TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
+        boolean federated = context.getUser().getFederationLink() != null; // never skipped, so never offered
+        if (days <= 0 || accountAction || federated || !TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
                 context.getAuthenticationSession())) {
             context.success();
             return;

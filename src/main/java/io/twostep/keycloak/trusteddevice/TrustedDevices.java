@@ -1,15 +1,21 @@
 package io.twostep.keycloak.trusteddevice;
 
+import io.twostep.keycloak.policy.SecondFactors;
+import io.twostep.keycloak.policy.SecondStepEvidence;
+import io.twostep.keycloak.policy.TwoStepPolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.NewCookie;
 import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.AuthenticatorUtil;
+import org.keycloak.authentication.authenticators.util.AcrStore;
 import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.common.util.SecretGenerator;
 import org.keycloak.common.util.Time;
 import org.keycloak.credential.CredentialModel;
 import org.keycloak.device.DeviceRepresentationProvider;
 import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.AuthenticationFlowModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -46,13 +52,13 @@ public final class TrustedDevices {
 
     /** Cookie name prefix; the rest is a digest of realm and user id. */
     public static final String COOKIE_PREFIX = "KC_TWO_STEP_DEVICE_";
+    /** Most remembered devices a user keeps; remembering one more forgets the oldest. */
+    static final int MAX_DEVICES = 20;
     /** Secret length in bytes (256 bits). */
     static final int SECRET_BYTES = 32;
     /** Credential types that are not factors: history entries and the trust records themselves. */
     private static final Set<String> NOT_FACTORS = Set.of(TrustedDeviceCredentialModel.TYPE,
             PasswordCredentialModel.PASSWORD_HISTORY);
-    /** Reference categories whose success in this login counts as the second step having run. */
-    static final Set<String> SECOND_FACTOR_CATEGORIES = Set.of("otp", "sms-otp", "webauthn");
 
     /** The outcome of {@link #check}: the verdict and, when trusted, the record. */
     public record Check(TrustRules.Verdict verdict, TrustedDeviceCredentialModel device) {
@@ -72,17 +78,21 @@ public final class TrustedDevices {
     /**
      * Checks this browser's trust for the user in this login, and ends void trust (record removed, cookie expired).
      *
+     * @param topLevelFlow the login's top-level flow, for the level of authentication an account action needs
      * @return the verdict; {@link TrustRules.Verdict#TRUSTED} carries the record
      */
     public static Check check(KeycloakSession session, RealmModel realm, UserModel user,
-                              AuthenticationSessionModel authSession) {
+                              AuthenticationSessionModel authSession, AuthenticationFlowModel topLevelFlow) {
         int days = TwoStepSettings.fromAttributes(realm.getAttributes()).trustedDeviceDays();
         Cookie cookie = session.getContext().getRequestHeaders().getCookies().get(cookieName(realm, user));
         if (cookie == null || cookie.getValue() == null || cookie.getValue().isEmpty()) {
             return new Check(TrustRules.Verdict.NO_COOKIE, null);
         }
+        SecondFactors factors = SecondFactors.of(user);
+        boolean enrolmentPending = TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(realm.getAttributes()),
+                factors.app(), factors.sms(), Time.currentTime()).enrolment() != TwoStepPolicy.Enrolment.NONE;
         TrustRules.Verdict early = TrustRules.beforeRecord(days, passwordPassed(session, realm, authSession),
-                request(authSession));
+                user.getFederationLink() != null, enrolmentPending, request(session, authSession, topLevelFlow));
         if (early != null) {
             return new Check(early, null);
         }
@@ -105,7 +115,8 @@ public final class TrustedDevices {
             return new Check(TrustRules.Verdict.WRONG_SECRET, null);
         }
         TrustRules.Verdict verdict = TrustRules.onRecord(device.getCreatedDate(), device.expiresAt(),
-                device.factors(), factorsFingerprint(user), user.isEnabled(), days, request(authSession),
+                device.factors(), factorsFingerprint(user), user.isEnabled(), days,
+                request(session, authSession, topLevelFlow),
                 Time.currentTimeMillis());
         if (verdict.endsTrust()) {
             user.credentialManager().removeStoredCredentialById(device.getId());
@@ -116,7 +127,7 @@ public final class TrustedDevices {
 
     /**
      * Remembers this browser for the user: stores a new record, replaces the one this browser held before, removes
-     * expired ones, and sets the cookie.
+     * expired ones and, beyond {@value #MAX_DEVICES}, the oldest, and sets the cookie.
      *
      * @param days lifetime in days (1–365), from {@code twoStep.trustedDeviceDays}
      * @return the stored record
@@ -126,6 +137,9 @@ public final class TrustedDevices {
         long now = Time.currentTimeMillis();
         forgetThisBrowser(session, realm, user);
         removeExpired(user, days, now);
+        List<TrustedDeviceCredentialModel> kept = list(user);
+        kept.stream().skip(MAX_DEVICES - 1L)
+                .forEach(d -> user.credentialManager().removeStoredCredentialById(d.getId()));
         String secret = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(SecretGenerator.getInstance().randomBytes(SECRET_BYTES));
         TrustedDeviceCredentialModel model = TrustedDeviceCredentialModel.create(uniqueLabel(session, user, now),
@@ -175,33 +189,34 @@ public final class TrustedDevices {
      */
     public static boolean secondStepRan(KeycloakSession session, RealmModel realm,
                                         AuthenticationSessionModel authSession) {
-        return succeededWithCategory(session, realm, authSession, SECOND_FACTOR_CATEGORIES);
+        return SecondStepEvidence.inThisLogin(session, realm, authSession);
     }
 
     private static boolean passwordPassed(KeycloakSession session, RealmModel realm,
                                           AuthenticationSessionModel authSession) {
-        return succeededWithCategory(session, realm, authSession, Set.of(PasswordCredentialModel.TYPE));
-    }
-
-    private static boolean succeededWithCategory(KeycloakSession session, RealmModel realm,
-                                                 AuthenticationSessionModel authSession, Set<String> categories) {
-        return authSession.getExecutionStatus().entrySet().stream()
+        return SecondStepEvidence.anyWithCategory(session, realm, authSession.getExecutionStatus().entrySet().stream()
                 .filter(e -> e.getValue() == AuthenticationSessionModel.ExecutionStatus.SUCCESS)
-                .map(e -> realm.getAuthenticationExecutionById(e.getKey()))
-                .filter(e -> e != null && e.getAuthenticator() != null)
-                .map(AuthenticationExecutionModel::getAuthenticator)
-                .map(id -> session.getKeycloakSessionFactory().getProviderFactory(Authenticator.class, id))
-                .anyMatch(f -> f instanceof AuthenticatorFactory af && af.getReferenceCategory() != null
-                        && categories.contains(af.getReferenceCategory()));
+                .map(java.util.Map.Entry::getKey), Set.of(PasswordCredentialModel.TYPE));
     }
 
-    private static TrustRules.Request request(AuthenticationSessionModel authSession) {
+    private static TrustRules.Request request(KeycloakSession session, AuthenticationSessionModel authSession,
+                                              AuthenticationFlowModel topLevelFlow) {
         String prompt = authSession.getClientNote(OIDCLoginProtocol.PROMPT_PARAM);
         boolean promptLogin = prompt != null
                 && Set.of(prompt.split(" ")).contains(OIDCLoginProtocol.PROMPT_VALUE_LOGIN);
+        Integer requestedByClient = integer(authSession.getClientNote(Constants.REQUESTED_LEVEL_OF_AUTHENTICATION));
+        int requested = requestedByClient == null ? Constants.NO_LOA : requestedByClient;
+        try {
+            requested = Math.max(requested,
+                    new AcrStore(session, authSession).getRequestedLevelOfAuthentication(topLevelFlow));
+        } catch (RuntimeException e) {
+            requested = Integer.MAX_VALUE; // unreadable: ask for everything rather than skip
+        }
         return new TrustRules.Request(promptLogin,
                 integer(authSession.getClientNote(OIDCLoginProtocol.MAX_AGE_PARAM)),
-                integer(authSession.getClientNote(Constants.REQUESTED_LEVEL_OF_AUTHENTICATION)));
+                requested == Constants.NO_LOA ? null : requested,
+                authSession.getClientNote(Constants.KC_ACTION) != null,
+                AuthenticatorUtil.isForcedReauthentication(authSession));
     }
 
     private static Integer integer(String value) {

@@ -406,10 +406,20 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         String number = smsUser("td-new-number");
         loginWithCode("td-new-number", number, true);
         String newNumber = TestUsers.newNumber();
-        oauth.loginForm().kcAction("configure-sms-otp").open();
-        phonePage.submitNumber(newNumber);
-        codePage.enterCode(vonage.last(newNumber).code());
-        driver.waiting().waitForOAuthCallback();
+        // A minute later, changing the number asks to sign in again, and the remembered device skips nothing.
+        timeOffSet.set(60);
+        try {
+            oauth.loginForm().kcAction("configure-sms-otp").open();
+            loginPage.fillPassword(TestUsers.PASSWORD); // re-authentication: the user is known
+            loginPage.submit();
+            codePage.assertCurrent();
+            codePage.enterCode(vonage.last(number).code());
+            phonePage.submitNumber(newNumber);
+            codePage.enterCode(vonage.last(newNumber).code());
+            driver.waiting().waitForOAuthCallback();
+        } finally {
+            timeOffSet.set(0);
+        }
 
         logOutKeepingTrust();
         assertAsksForTheCode("td-new-number");
@@ -468,11 +478,19 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
 
         // The Account Console's Delete: the delete_credential action with the device's id, then Confirm.
         String laptopId = laptop.iterator().next().getValue().split("\\.")[0];
-        oauth.loginForm().kcAction("delete_credential:" + laptopId).open();
-        assertTrue(driver.driver().getPageSource().contains(devices.stream().filter(d -> d.getId().equals(laptopId))
-                .findFirst().orElseThrow().getUserLabel()), "the confirmation names the device");
-        driver.findElement(By.id("kc-accept")).click();
-        driver.waiting().waitForOAuthCallback();
+        timeOffSet.set(60); // a minute after the login: the demo realm asks to sign in again for this
+        try {
+            oauth.loginForm().kcAction("delete_credential:" + laptopId).open();
+            loginPage.fillPassword(TestUsers.PASSWORD);
+            loginPage.submit();
+            codePage.enterCode(vonage.last(number).code()); // and the phone's trust does not skip the code
+            assertTrue(driver.driver().getPageSource().contains(devices.stream().filter(d -> d.getId().equals(laptopId))
+                    .findFirst().orElseThrow().getUserLabel()), "the confirmation names the device");
+            driver.findElement(By.id("kc-accept")).click();
+            driver.waiting().waitForOAuthCallback();
+        } finally {
+            timeOffSet.set(0);
+        }
         assertEquals(1, devices("td-two").size());
 
         logOutKeepingTrust();
@@ -515,6 +533,47 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         startOver();
         first.forEach(driver.cookies()::add);
         assertAsksForTheCode("td-forget-all");
+    }
+
+    /** A remembered browser plus the password must not be enough to add a factor that then works anywhere. */
+    @Test
+    void accountActionsGetTheRealSecondStepOnARememberedDevice() {
+        String number = smsUser("td-aia");
+        loginWithCode("td-aia", number, true);
+        logOutKeepingTrust();
+        oauth.loginForm().kcAction("CONFIGURE_TOTP").open();
+        loginPage.fillLogin("td-aia", TestUsers.PASSWORD);
+        loginPage.submit();
+        codePage.assertCurrent();
+        codePage.enterCode(vonage.last(number).code());
+        assertEquals("login-login-config-totp", driver.page().getCurrentPageId());
+    }
+
+    /** S14: a session that has not used the current second step cannot bind another number. */
+    @Test
+    void aSessionWithoutTheSecondStepCannotChangeTheNumber() {
+        String number = smsUser("td-guard");
+        loginWithCode("td-guard", number, true);
+        logOutKeepingTrust();
+        var user = realm.admin().users().get(TestUsers.id(realm.admin(), "td-guard"));
+        UserRepresentation rep = user.toRepresentation();
+        rep.setRequiredActions(List.of("configure-sms-otp"));
+        user.update(rep);
+
+        int sent = vonage.received().size();
+        passwordStep("td-guard"); // the remembered device skips the code, then the required action runs
+        assertTrue(driver.findElement(By.cssSelector("body")).getText()
+                .contains("first confirm it is you with your current second step"), driver.getCurrentUrl());
+        assertTrue(driver.driver().findElements(By.id("phoneNumber")).isEmpty(), "no number can be entered");
+        assertEquals(sent, vonage.received().size(), "no SMS to any number");
+        assertEquals("two_step_second_step_needed", realm.admin().getEvents(List.of("CUSTOM_REQUIRED_ACTION_ERROR"),
+                null, TestUsers.id(realm.admin(), "td-guard"), null, null, null, 0, 10).get(0).getError());
+
+        startOver();
+        passwordStep("td-guard");
+        codePage.enterCode(vonage.last(number).code());
+        offerPage.answer(false);
+        phonePage.assertCurrent(); // with the code used in this login, the change may go on
     }
 
     @Test

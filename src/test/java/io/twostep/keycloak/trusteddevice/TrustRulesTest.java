@@ -47,21 +47,32 @@ class TrustRulesTest {
 
     @Test
     void freshOrStrongerAuthenticationRequestsAreNeverSatisfiedByTrust() {
-        assertEquals(Verdict.PROMPT_LOGIN, TrustRules.beforeRecord(90, true, new TrustRules.Request(true, null, null)));
-        assertEquals(Verdict.STEP_UP_REQUESTED, TrustRules.beforeRecord(90, true, new TrustRules.Request(false, null, 2)));
-        assertEquals(Verdict.MAX_AGE, TrustRules.beforeRecord(90, true, new TrustRules.Request(false, 0, null)));
-        assertNull(TrustRules.beforeRecord(90, true, new TrustRules.Request(false, 3600, 1)));
-        assertEquals(Verdict.MAX_AGE, on(T0 + 2 * 3_600_000L, 90, "f1", true, new TrustRules.Request(false, 3600, null)),
+        assertEquals(Verdict.PROMPT_LOGIN, TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(true, null, null, false, false)));
+        assertEquals(Verdict.STEP_UP_REQUESTED, TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, null, 2, false, false)));
+        assertEquals(Verdict.MAX_AGE, TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, 0, null, false, false)));
+        assertNull(TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, 3600, 1, false, false)));
+        assertEquals(Verdict.MAX_AGE, on(T0 + 2 * 3_600_000L, 90, "f1", true, new TrustRules.Request(false, 3600, null, false, false)),
                 "max_age counts from when the second factor was last used on the device");
-        assertEquals(Verdict.TRUSTED, on(T0 + 1_000L, 90, "f1", true, new TrustRules.Request(false, 3600, null)));
+        assertEquals(Verdict.TRUSTED, on(T0 + 1_000L, 90, "f1", true, new TrustRules.Request(false, 3600, null, false, false)));
         assertFalse(Verdict.STEP_UP_REQUESTED.endsTrust() || Verdict.STEP_UP_REQUESTED.refusal(),
                 "asking for both factors is no attack and keeps the trust");
     }
 
     @Test
+    void accountActionsReauthenticationAndUserStorageUsersAlwaysGetTheSecondStep() {
+        assertEquals(Verdict.ACCOUNT_ACTION,
+                TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, null, null, true, false)));
+        assertEquals(Verdict.REAUTHENTICATION,
+                TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, null, null, false, true)));
+        assertEquals(Verdict.FEDERATED_USER, TrustRules.beforeRecord(90, true, true, false, PLAIN));
+        assertEquals(Verdict.ENROLMENT_PENDING, TrustRules.beforeRecord(90, true, false, true, PLAIN));
+        assertFalse(Verdict.ACCOUNT_ACTION.refusal() || Verdict.ACCOUNT_ACTION.endsTrust());
+    }
+
+    @Test
     void nothingIsSkippedWithoutThePasswordInThisLoginOrWithTheFeatureOff() {
-        assertEquals(Verdict.NO_PASSWORD_IN_THIS_LOGIN, TrustRules.beforeRecord(90, false, PLAIN));
-        assertEquals(Verdict.FEATURE_OFF, TrustRules.beforeRecord(0, true, PLAIN));
+        assertEquals(Verdict.NO_PASSWORD_IN_THIS_LOGIN, TrustRules.beforeRecord(90, false, false, false, PLAIN));
+        assertEquals(Verdict.FEATURE_OFF, TrustRules.beforeRecord(0, true, false, false, PLAIN));
         assertFalse(Verdict.FEATURE_OFF.endsTrust(), "0 days ignores trust but keeps it");
     }
 

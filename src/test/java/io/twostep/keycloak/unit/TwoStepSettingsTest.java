@@ -25,6 +25,15 @@ class TwoStepSettingsTest {
     }
 
     @Test
+    void unreadableAttributesReadAsTheStrictestValueNeverTheDefault() {
+        TwoStepSettings read = TwoStepSettings.fromAttributes(Map.of("twoStep.required", "yes",
+                "twoStep.trustedDeviceDays", "off", "twoStep.enrolmentGraceDays", "-3"));
+        assertEquals(new TwoStepSettings(true, Method.ANY, 0, 0, 0), read);
+        assertEquals(0, TwoStepSettings.fromAttributes(Map.of("twoStep.trustedDeviceDays", "-1")).trustedDeviceDays(),
+                "not the default 90");
+    }
+
+    @Test
     void switchingOnRecordsTheTimeAndOnlyThen() {
         TwoStepSettings on = TwoStepSettings.DEFAULTS.with(Map.of("required", true), 1000);
         assertEquals(1000, on.requiredSince());
