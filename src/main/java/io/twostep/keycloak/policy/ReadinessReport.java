@@ -84,10 +84,9 @@ public final class ReadinessReport {
                 byNumber.get(number).forEach(e -> report.add("sharedPhoneNumber", e, first, max));
             }
         });
-        report.flows.put("browser", flowCheck(realm, realm.getBrowserFlow(),
-                Set.of(ConditionalTwoStepAuthenticatorFactory.ID, TwoStepEnrolmentAuthenticatorFactory.ID)));
-        report.flows.put("directGrant", flowCheck(realm, realm.getDirectGrantFlow(),
-                Set.of(io.twostep.keycloak.authenticator.SmsDirectGrantGuard.ID)));
+        report.flows.put("browser", flowCheck(realm, realm.getBrowserFlow(), BROWSER_STEPS));
+        report.flows.put("directGrant", flowCheck(realm, realm.getDirectGrantFlow(), DIRECT_GRANT_STEPS));
+        report.flows.put("clientOverrides", clientOverrides(realm));
         return report;
     }
 
@@ -152,7 +151,39 @@ public final class ReadinessReport {
         }
     }
 
-    /** A flow enforces the policy when every one of {@code needed} is an enabled execution in it or a sub-flow. */
+    private static final Set<String> BROWSER_STEPS =
+            Set.of(ConditionalTwoStepAuthenticatorFactory.ID, TwoStepEnrolmentAuthenticatorFactory.ID);
+    private static final Set<String> DIRECT_GRANT_STEPS = Set.of(io.twostep.keycloak.authenticator.SmsDirectGrantGuard.ID);
+
+    /**
+     * Clients that bind their own browser or direct-grant flow bypass the realm's bindings: each such override,
+     * with whether its flow enforces the policy.
+     *
+     * @return {@code [{"clientId": "...", "binding": "browser" | "direct_grant", "alias": "...", "enforcesPolicy": b}]}
+     */
+    private static List<Map<String, Object>> clientOverrides(RealmModel realm) {
+        List<Map<String, Object>> overrides = new ArrayList<>();
+        realm.getClientsStream().forEach(client -> client.getAuthenticationFlowBindingOverrides().forEach((binding, flowId) -> {
+            Set<String> needed = switch (binding) {
+                case "browser" -> BROWSER_STEPS;
+                case "direct_grant" -> DIRECT_GRANT_STEPS;
+                default -> null;
+            };
+            if (needed != null) {
+                Map<String, Object> check = new LinkedHashMap<>();
+                check.put("clientId", client.getClientId());
+                check.put("binding", binding);
+                check.putAll(flowCheck(realm, realm.getAuthenticationFlowById(flowId), needed));
+                overrides.add(check);
+            }
+        }));
+        return overrides;
+    }
+
+    /**
+     * A flow enforces the policy when every one of {@code needed} is a REQUIRED execution in it or in a sub-flow
+     * that is not disabled (an ALTERNATIVE or DISABLED step can be passed by).
+     */
     private static Map<String, Object> flowCheck(RealmModel realm, AuthenticationFlowModel flow, Set<String> needed) {
         Map<String, Object> check = new LinkedHashMap<>();
         check.put("alias", flow == null ? null : flow.getAlias());
@@ -173,7 +204,8 @@ public final class ReadinessReport {
                 .forEach(e -> {
                     if (e.isAuthenticatorFlow()) {
                         collect(realm, e.getFlowId(), found, depth + 1);
-                    } else if (e.getAuthenticator() != null) {
+                    } else if (e.getAuthenticator() != null
+                            && e.getRequirement() == AuthenticationExecutionModel.Requirement.REQUIRED) {
                         found.add(e.getAuthenticator());
                     }
                 });

@@ -9,9 +9,11 @@ import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 
 import java.net.http.HttpResponse;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The readiness report on a realm seeded with known defects (the demo users plus these). */
@@ -55,6 +57,29 @@ class ReadinessReportTest extends AbstractJourneyTest {
         assertEquals("category,id,username", lines[0]);
         assertEquals(1 + 2 + 1 + 2 + 6, lines.length);
         assertTrue(csv.body().contains("\ninvalidPhoneNumber," + TestUsers.id(realm.admin(), "ready-landline") + ",ready-landline\n"));
+    }
+
+    /** A client bound to its own browser flow bypasses the realm's binding: the report names it. */
+    @Test
+    void clientFlowOverridesAreCheckedToo() throws Exception {
+        String plainBrowser = realm.admin().flows().getFlows().stream()
+                .filter(f -> "browser".equals(f.getAlias())).findFirst().orElseThrow().getId();
+        var client = realm.admin().clients().get(realm.admin().clients().findByClientId("demo-app").get(0).getId());
+        var rep = client.toRepresentation();
+        rep.setAuthenticationFlowBindingOverrides(Map.of("browser", plainBrowser));
+        client.update(rep);
+        try {
+            JsonNode overrides = json.readTree(adminCall("GET", "two-step/readiness", null, adminToken(),
+                    "application/json").body()).path("flows").path("clientOverrides");
+            assertEquals(1, overrides.size(), overrides.toString());
+            assertEquals("demo-app", overrides.get(0).path("clientId").asText());
+            assertEquals("browser", overrides.get(0).path("binding").asText());
+            assertEquals("browser", overrides.get(0).path("alias").asText());
+            assertFalse(overrides.get(0).path("enforcesPolicy").asBoolean(), "Keycloak's plain browser flow");
+        } finally {
+            rep.setAuthenticationFlowBindingOverrides(Map.of());
+            client.update(rep);
+        }
     }
 
     private Set<String> usernames(JsonNode category) {
