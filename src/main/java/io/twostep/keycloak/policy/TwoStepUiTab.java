@@ -4,15 +4,21 @@ import org.keycloak.Config;
 import org.keycloak.common.util.Time;
 import org.keycloak.component.ComponentModel;
 import org.keycloak.component.ComponentValidationException;
+import org.keycloak.events.admin.OperationType;
+import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.services.ui.extend.UiTabProvider;
 import org.keycloak.services.ui.extend.UiTabProviderFactory;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,16 +44,44 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
 
     @Override
     public void onCreate(KeycloakSession session, RealmModel realm, ComponentModel model) {
-        apply(realm, model);
+        apply(session, realm, model);
     }
 
     @Override
     public void onUpdate(KeycloakSession session, RealmModel realm, ComponentModel oldModel, ComponentModel newModel) {
-        apply(realm, newModel);
+        apply(session, realm, newModel);
     }
 
-    private static void apply(RealmModel realm, ComponentModel model) {
-        current(realm).with(update(model), Time.currentTime()).toAttributes().forEach(realm::setAttribute);
+    private static void apply(KeycloakSession session, RealmModel realm, ComponentModel model) {
+        TwoStepSettings before = current(realm);
+        TwoStepSettings after = before.with(update(model), Time.currentTime());
+        after.toAttributes().forEach(realm::setAttribute);
+        if (!after.equals(before)) { // the REST API's mirror() lands here too, with nothing left to change
+            recordChange(session, realm, before, after);
+        }
+    }
+
+    /**
+     * Records a save of the tab as the REST API records a change: an admin event on {@code two-step} carrying the
+     * old and the new policy. Keycloak's own component event carries only the new values. The admin is read from the
+     * request's bearer token, as Keycloak's admin endpoints do.
+     */
+    private static void recordChange(KeycloakSession session, RealmModel realm, TwoStepSettings before,
+                                     TwoStepSettings after) {
+        RealmModel contextRealm = session.getContext().getRealm();
+        try {
+            AdminAuth auth = AdminRoot.authenticateRealmAdminRequest(session);
+            Map<String, Object> change = new LinkedHashMap<>();
+            change.put("old", before.toApi());
+            change.put("new", after.toApi());
+            new AdminEventBuilder(realm, auth, session, session.getContext().getConnection())
+                    .resource(ResourceType.REALM).operation(OperationType.UPDATE)
+                    .resourcePath("two-step").representation(change).success();
+        } catch (RuntimeException e) {
+            // not an admin REST request (e.g. a realm import): Keycloak records the import itself
+        } finally {
+            session.getContext().setRealm(contextRealm); // the lookup switches it to the admin's realm
+        }
     }
 
     /**

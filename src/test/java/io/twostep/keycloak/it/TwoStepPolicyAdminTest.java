@@ -106,6 +106,17 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         assertEquals("otp", attributes.get("twoStep.method"));
         assertEquals("3", attributes.get("twoStep.enrolmentGraceDays"));
         assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
+        JsonNode change = null;
+        for (AdminEventRepresentation event : realm.admin().getAdminEvents(List.of("UPDATE"), null, null, null,
+                null, "two-step", null, null, 0, 20)) {
+            JsonNode candidate = json.readTree(event.getRepresentation());
+            if (candidate.path("new").path("trustedDeviceDays").asInt() == 30) {
+                change = candidate;
+            }
+        }
+        assertTrue(change != null, "saving the tab is an admin event with the old and the new policy");
+        assertEquals("otp", change.path("new").path("method").asText());
+        assertEquals(90, change.path("old").path("trustedDeviceDays").asInt());
 
         String bad = component.replace("[\"otp\"]", "[\"fax\"]");
         HttpResponse<String> refused = adminCall("POST", "components", bad, adminToken(), "application/json");
