@@ -211,6 +211,26 @@ public final class ReadinessReport {
                 });
     }
 
+    /**
+     * @param computedAt epoch seconds, shown in UTC
+     * @return one line for the admin console tab, e.g. {@code "2026-11-29 12:40 UTC: 8 users; 2 without a phone
+     * number, 1 invalid or not mobile, 2 sharing a number, 6 without a second factor; browser flow enforces the
+     * policy: yes; direct grant: yes"}
+     */
+    public String summary(long computedAt) {
+        String when = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                .format(java.time.Instant.ofEpochSecond(computedAt).atZone(java.time.ZoneOffset.UTC));
+        return when + ": " + users + " users; " + counts.get("noPhoneNumber") + " without a phone number, "
+                + counts.get("invalidPhoneNumber") + " invalid or not mobile, " + counts.get("sharedPhoneNumber")
+                + " sharing a number, " + counts.get("noSecondFactor") + " without a second factor; browser flow "
+                + "enforces the policy: " + yesNo(flows.get("browser")) + "; direct grant: "
+                + yesNo(flows.get("directGrant"));
+    }
+
+    private static String yesNo(Object flowCheck) {
+        return flowCheck instanceof Map<?, ?> check && Boolean.TRUE.equals(check.get("enforcesPolicy")) ? "yes" : "no";
+    }
+
     /** @return the JSON shape: {@code users}, each category with {@code count} and {@code users}, {@code flows} */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();

@@ -94,6 +94,13 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         assertTrue(tab != null, "the declarative-ui feature lists the tab");
         assertEquals("two-step", tab.path("metadata").path("params").path("tab").asText());
         assertEquals("/:realm/realm-settings/:tab?", tab.path("metadata").path("path").asText());
+        JsonNode readinessField = null;
+        for (JsonNode property : tab.path("properties")) {
+            if ("readiness".equals(property.path("name").asText())) {
+                readinessField = property;
+            }
+        }
+        assertTrue(readinessField != null, "the tab has a field for the readiness counts: " + tab.path("properties"));
 
         String component = "{\"name\":\"Two-step login\",\"providerId\":\"Two-step login\","
                 + "\"providerType\":\"org.keycloak.services.ui.extend.UiTabProvider\",\"parentId\":\"" + realm.getId()
@@ -123,10 +130,28 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         assertEquals(400, refused.statusCode());
         assertTrue(refused.body().contains("method must be one of otp, sms, any"), refused.body());
 
+        String id = saved.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
+        String shown = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json")
+                .body()).path("config").path("readiness").get(0).asText();
+        assertTrue(shown.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: \\d+ users; \\d+ without a phone number, .*"
+                + "without a second factor; browser flow enforces the policy: yes; direct grant: yes"), shown);
+        String typedOver = component.replace("\"trustedDeviceDays\":[\"30\"]", "\"trustedDeviceDays\":[\"30\"],"
+                + "\"readiness\":[\"all fine\"]");
+        adminCall("PUT", "components/" + id, typedOver.replace("{\"name\"", "{\"id\":\"" + id + "\",\"name\""),
+                adminToken(), "application/json");
+        assertTrue(json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json").body())
+                .path("config").path("readiness").get(0).asText().contains(" users; "), "a typed value is replaced");
+        TestUsers.plain(realm.admin(), "tab-new-user");
+        int before = Integer.parseInt(shown.replaceAll(".*UTC: (\\d+) users.*", "$1"));
+        adminCall("GET", "two-step/readiness", null, adminToken(), "application/json");
+        String refreshed = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json")
+                .body()).path("config").path("readiness").get(0).asText();
+        assertTrue(refreshed.contains("UTC: " + (before + 1) + " users;"), "reading the report refreshes the tab: "
+                + refreshed);
+
         // The REST API keeps the saved tab in step.
         adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\",\"enrolmentGraceDays\":0,"
                 + "\"trustedDeviceDays\":90}", adminToken(), "application/json");
-        String id = saved.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
         JsonNode mirrored = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json").body());
         assertEquals("any", mirrored.path("config").path("method").get(0).asText());
         adminCall("DELETE", "components/" + id, null, adminToken(), "application/json");
