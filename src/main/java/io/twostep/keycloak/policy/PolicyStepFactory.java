@@ -9,10 +9,11 @@ import org.keycloak.provider.ProviderConfigProperty;
 import java.util.List;
 
 /**
- * What the policy's flow steps have in common: no settings of their own (the realm's {@code twoStep.*} attributes
- * drive them), REQUIRED or DISABLED only, nothing for users to set up through them.
+ * What the policy's flow steps (and the remembered-device steps) have in common: no settings of their own (the
+ * realm's {@code twoStep.*} attributes drive them), REQUIRED or DISABLED only, nothing for users to set up through
+ * them.
  */
-abstract class PolicyStepFactory implements AuthenticatorFactory {
+public abstract class PolicyStepFactory implements AuthenticatorFactory {
 
     private static final AuthenticationExecutionModel.Requirement[] CHOICES = {
             AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};

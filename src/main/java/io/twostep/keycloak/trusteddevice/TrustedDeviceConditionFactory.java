@@ -1,20 +1,16 @@
 package io.twostep.keycloak.trusteddevice;
 
 import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.policy.PolicyStepFactory;
 import org.jboss.logging.Logger;
-import org.keycloak.Config;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticator;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticatorFactory;
 import org.keycloak.events.EventType;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.provider.ProviderConfigProperty;
 
-import java.util.List;
 
 /**
  * {@code trusted-device} ("Condition - device not remembered"): put it among the conditions of the sub-flow that
@@ -24,7 +20,8 @@ import java.util.List;
  * S24). Users of a user storage (LDAP) are never skipped: a password changed there cannot be noticed. Every refused cookie raises a {@code LOGIN_ERROR} event with error
  * {@value #ERROR_REFUSED} and the reason; a skip adds {@code two_step_event=trusted_device_used} to the login event.
  */
-public final class TrustedDeviceConditionFactory implements ConditionalAuthenticatorFactory, ConditionalAuthenticator {
+public final class TrustedDeviceConditionFactory extends PolicyStepFactory
+        implements ConditionalAuthenticatorFactory, ConditionalAuthenticator {
 
     /** Provider id. */
     public static final String ID = "trusted-device";
@@ -34,8 +31,6 @@ public final class TrustedDeviceConditionFactory implements ConditionalAuthentic
     public static final String ERROR_REFUSED = "trusted_device_refused";
 
     private static final Logger LOG = Logger.getLogger(TrustedDeviceConditionFactory.class);
-    private static final AuthenticationExecutionModel.Requirement[] CHOICES = {
-            AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
 
     @Override
     public boolean matchCondition(AuthenticationFlowContext context) {
@@ -103,37 +98,5 @@ public final class TrustedDeviceConditionFactory implements ConditionalAuthentic
     @Override
     public String getReferenceCategory() {
         return TrustedDeviceCredentialModel.TYPE;
-    }
-
-    @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return CHOICES;
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return List.of();
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -2,22 +2,17 @@ package io.twostep.keycloak.trusteddevice;
 
 import io.twostep.keycloak.otp.LoginEventDetails;
 import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.policy.PolicyStepFactory;
 import io.twostep.keycloak.policy.TwoStepSettings;
-import org.keycloak.Config;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.Authenticator;
-import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.events.Details;
 import org.keycloak.events.EventType;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.provider.ProviderConfigProperty;
 
-import java.util.List;
 
 /**
  * {@code trusted-device-offer} ("Remember this device"): placed after the second step, it asks once per login
@@ -26,16 +21,13 @@ import java.util.List;
  * ({@code kc_action}). The box is unticked by default and the page
  * warns against shared devices (SECURITY.md S25). Otherwise it passes without a page.
  */
-public final class TrustedDeviceOfferFactory implements AuthenticatorFactory, Authenticator {
+public final class TrustedDeviceOfferFactory extends PolicyStepFactory implements Authenticator {
 
     /** Provider id. */
     public static final String ID = "trusted-device-offer";
     static final String TEMPLATE = "trusted-device-offer.ftl";
     /** Form field of the tick box; only the value {@code on} remembers the device. */
     static final String REMEMBER_FIELD = "rememberDevice";
-
-    private static final AuthenticationExecutionModel.Requirement[] CHOICES = {
-            AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
@@ -112,37 +104,5 @@ public final class TrustedDeviceOfferFactory implements AuthenticatorFactory, Au
     @Override
     public String getReferenceCategory() {
         return null;
-    }
-
-    @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return CHOICES;
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return List.of();
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 }
