@@ -86,6 +86,10 @@ public final class ReadinessReport {
         });
         report.flows.put("browser", flowCheck(realm, realm.getBrowserFlow(), BROWSER_STEPS));
         report.flows.put("directGrant", flowCheck(realm, realm.getDirectGrantFlow(), DIRECT_GRANT_STEPS));
+        report.flows.put("registration", inUse(flowCheck(realm, realm.getRegistrationFlow(),
+                Set.of(TwoStepEnrolmentAuthenticatorFactory.ID)), realm.isRegistrationAllowed()));
+        report.flows.put("resetCredentials", inUse(flowCheck(realm, realm.getResetCredentialsFlow(), BROWSER_STEPS),
+                realm.isResetPasswordAllowed()));
         report.flows.put("clientOverrides", clientOverrides(realm));
         return report;
     }
@@ -149,6 +153,12 @@ public final class ReadinessReport {
         if (index >= first && index < first + max) {
             pages.get(category).add(entry);
         }
+    }
+
+    /** Registration and "forgot password" log users in too, but only when the realm allows them. */
+    private static Map<String, Object> inUse(Map<String, Object> check, boolean inUse) {
+        check.put("inUse", inUse);
+        return check;
     }
 
     private static final Set<String> BROWSER_STEPS =

@@ -44,6 +44,10 @@ class ReadinessReportTest extends AbstractJourneyTest {
         assertTrue(report.path("flows").path("browser").path("enforcesPolicy").asBoolean());
         assertEquals("browser-two-step", report.path("flows").path("browser").path("alias").asText());
         assertTrue(report.path("flows").path("directGrant").path("enforcesPolicy").asBoolean());
+        assertTrue(report.path("flows").path("registration").path("enforcesPolicy").asBoolean());
+        assertFalse(report.path("flows").path("registration").path("inUse").asBoolean(), "registration is off");
+        assertEquals("reset credentials two-step", report.path("flows").path("resetCredentials").path("alias").asText());
+        assertTrue(report.path("flows").path("resetCredentials").path("enforcesPolicy").asBoolean());
         assertTrue(!response.body().contains(shared.substring(3)), "the report lists no phone numbers");
 
         JsonNode page = json.readTree(adminCall("GET", "two-step/readiness?first=2&max=3", null, adminToken(), "application/json").body()).path("noSecondFactor");
