@@ -133,10 +133,7 @@ public final class TwoStepAdminResource {
     private ReadinessReport report(Integer first, Integer max) {
         int from = first == null ? 0 : Math.max(0, first);
         int size = max == null ? 100 : Math.max(0, Math.min(1000, max));
-        ReadinessReport report = ReadinessReport.build(session, realm, ConfigureSmsOtpFactory.phonePolicy(realm),
-                from, size);
-        TwoStepUiTab.showReadiness(realm, report);
-        return report;
+        return ReadinessReport.build(session, realm, ConfigureSmsOtpFactory.phonePolicy(realm), from, size);
     }
 
     /**

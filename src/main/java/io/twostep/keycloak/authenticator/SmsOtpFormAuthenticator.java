@@ -10,6 +10,7 @@ import io.twostep.keycloak.otp.SmsCodePages;
 import io.twostep.keycloak.otp.LoginEventDetails;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepPolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
@@ -162,9 +163,10 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
 
     @Override
     public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        // A realm that requires the authenticator app does not take an SMS code as the second step.
+        // A realm that requires the authenticator app takes an SMS code only from users still to set the app up.
         return SmsOtpCredentialProvider.boundNumber(user).isPresent()
-                && TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()));
+                && TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()),
+                SecondFactors.of(user).app());
     }
 
     @Override
@@ -182,7 +184,10 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
     @Override
     public String getType(KeycloakSession session) {
         RealmModel realm = session.getContext().getRealm();
-        return realm != null && !TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()))
+        var authSession = session.getContext().getAuthenticationSession();
+        UserModel user = authSession == null ? null : authSession.getAuthenticatedUser();
+        boolean hasApp = user == null || SecondFactors.of(user).app();
+        return realm != null && !TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()), hasApp)
                 ? SmsOtpCredentialModel.TYPE + ":not-accepted-by-policy" : SmsOtpCredentialModel.TYPE;
     }
 

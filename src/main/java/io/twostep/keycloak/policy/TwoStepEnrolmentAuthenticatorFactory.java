@@ -1,5 +1,6 @@
 package io.twostep.keycloak.policy;
 
+import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowError;
 import jakarta.ws.rs.core.Response;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
@@ -9,6 +10,7 @@ import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.text.DateFormat;
@@ -24,6 +26,7 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
 
     /** Provider id. */
     public static final String ID = "two-step-enrolment";
+    private static final Logger LOG = Logger.getLogger(TwoStepEnrolmentAuthenticatorFactory.class);
     /** Auth note telling the SMS enrolment page that the user chooses between app and SMS. */
     public static final String CHOICE_NOTE = "two-step.enrolment.choice";
     static final String TEMPLATE = "two-step-enrolment.ftl";
@@ -61,7 +64,7 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
 
     private static TwoStepPolicy.Decision decision(AuthenticationFlowContext context) {
         SecondFactors factors = SecondFactors.of(context.getUser());
-        return TwoStepPolicy.enrolment(settingsWithSwitchOnTime(context.getRealm()),
+        return TwoStepPolicy.enrolment(settingsWithSwitchOnTime(context.getSession(), context.getRealm()),
                 factors.app(), factors.sms(), Time.currentTime());
     }
 
@@ -70,16 +73,34 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
      * realm imported with the toggle on has none, and a raw attribute write may leave one in the future (an endless
      * grace period): the first login that meets the toggle then records now as the switch-on time.
      */
-    static TwoStepSettings settingsWithSwitchOnTime(RealmModel realm) {
+    static TwoStepSettings settingsWithSwitchOnTime(KeycloakSession session, RealmModel realm) {
         TwoStepSettings settings = TwoStepSettings.fromAttributes(realm.getAttributes());
         long now = Time.currentTime();
         if (settings.required() && (settings.requiredSince() <= 0
                 || settings.requiredSince() > now + TwoStepPolicy.CLOCK_SKEW_SECONDS)) {
-            realm.setAttribute(TwoStepSettings.REQUIRED_SINCE, Long.toString(now));
+            recordSwitchOnTime(session, realm.getId(), now);
             return new TwoStepSettings(true, settings.method(), settings.trustedDeviceDays(),
                     settings.enrolmentGraceDays(), now);
         }
         return settings;
+    }
+
+    /**
+     * Writes the switch-on time in a transaction of its own: simultaneous first logins would otherwise collide on
+     * the same new attribute row and fail. The first write wins; the others change nothing.
+     */
+    private static void recordSwitchOnTime(KeycloakSession session, String realmId, long now) {
+        try {
+            KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), inner -> {
+                RealmModel realm = inner.realms().getRealm(realmId);
+                TwoStepSettings current = TwoStepSettings.fromAttributes(realm.getAttributes());
+                if (current.requiredSince() <= 0 || current.requiredSince() > now + TwoStepPolicy.CLOCK_SKEW_SECONDS) {
+                    realm.setAttribute(TwoStepSettings.REQUIRED_SINCE, Long.toString(now));
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debugf("Switch-on time of realm %s recorded by another login meanwhile: %s", realmId, e.getMessage());
+        }
     }
 
     /**

@@ -47,10 +47,14 @@ public final class TwoStepPolicy {
     }
 
     /**
-     * Whether an SMS code counts as the second step: not when the realm requires the authenticator app.
+     * Whether an SMS code counts as the second step: not when the realm requires the authenticator app and the user
+     * has it. A user who must still set the app up proves the existing SMS factor first, so the app is never set
+     * up in a password-only session.
+     *
+     * @param hasApp whether the user has an authenticator app
      */
-    public static boolean smsAccepted(TwoStepSettings settings) {
-        return !(settings.required() && settings.method() == TwoStepSettings.Method.OTP);
+    public static boolean smsAccepted(TwoStepSettings settings, boolean hasApp) {
+        return !(settings.required() && settings.method() == TwoStepSettings.Method.OTP && hasApp);
     }
 
     /**

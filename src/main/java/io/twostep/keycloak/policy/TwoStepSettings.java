@@ -149,8 +149,9 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
         if (v instanceof Boolean b) {
             return b;
         }
-        if ("true".equals(String.valueOf(v)) || "false".equals(String.valueOf(v))) {
-            return Boolean.parseBoolean(String.valueOf(v));
+        String text = String.valueOf(v).trim();
+        if ("true".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
+            return Boolean.parseBoolean(text);
         }
         throw new IllegalArgumentException("required must be true or false; was: " + v);
     }

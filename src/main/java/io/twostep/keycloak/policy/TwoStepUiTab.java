@@ -35,7 +35,7 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
     private static final List<String> KEYS = List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays");
 
     /**
-     * Field of the tab showing the readiness report's counts as of the last save or report. Keycloak's server info
+     * Field of the tab showing the readiness report's counts as of the last save. Keycloak's server info
      * does not pass a read-only flag on, so the field is editable, but its value is always replaced.
      */
     static final String READINESS = "readiness";
@@ -52,29 +52,29 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
                 ConfigureSmsOtpFactory.phonePolicy(realm), 0, 0).summary(Time.currentTime()));
     }
 
-    /** Shows a freshly computed readiness report in this realm's saved tab, if any. */
-    public static void showReadiness(RealmModel realm, ReadinessReport report) {
-        realm.getComponentsStream(realm.getId(), UiTabProvider.class.getName())
-                .filter(c -> ID.equals(c.getProviderId())).toList()
-                .forEach(component -> {
-                    component.getConfig().putSingle(READINESS, report.summary(Time.currentTime()));
-                    realm.updateComponent(component);
-                });
+    /**
+     * Applies only the settings the save changed: the tab may show values older than the realm's (set since
+     * through the REST API, an import or a raw attribute), and re-saving one field must not write the others back.
+     */
+    @Override
+    public void onUpdate(KeycloakSession session, RealmModel realm, ComponentModel oldModel, ComponentModel newModel) {
+        Map<String, Object> before = update(oldModel);
+        Map<String, Object> changed = new HashMap<>(update(newModel));
+        changed.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+        apply(session, realm, changed);
     }
 
     @Override
     public void onCreate(KeycloakSession session, RealmModel realm, ComponentModel model) {
-        apply(session, realm, model);
+        apply(session, realm, update(model));
     }
 
-    @Override
-    public void onUpdate(KeycloakSession session, RealmModel realm, ComponentModel oldModel, ComponentModel newModel) {
-        apply(session, realm, newModel);
-    }
-
-    private static void apply(KeycloakSession session, RealmModel realm, ComponentModel model) {
+    private static void apply(KeycloakSession session, RealmModel realm, Map<String, Object> update) {
+        if (update.isEmpty()) {
+            return;
+        }
         TwoStepSettings before = current(realm);
-        TwoStepSettings after = before.with(update(model), Time.currentTime());
+        TwoStepSettings after = before.with(update, Time.currentTime());
         after.toAttributes().forEach(realm::setAttribute);
         if (!after.equals(before)) { // the REST API's mirror() lands here too, with nothing left to change
             recordChange(session, realm, before, after);
@@ -169,8 +169,7 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
                 .defaultValue("Not computed yet: save this tab.")
                 .helpText("Users without a phone number, with an invalid or non-mobile one, sharing one, or without "
                         + "any second factor, and whether the flows enforce the policy. Refreshed whenever this tab "
-                        + "is saved or the readiness report (GET /admin/realms/{realm}/two-step/readiness) is read; "
-                        + "typing here changes nothing.")
+                        + "is saved; typing here changes nothing.")
                 .add()
                 .build();
     }

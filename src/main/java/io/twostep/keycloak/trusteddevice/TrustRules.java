@@ -94,11 +94,11 @@ public final class TrustRules {
      * Decides whether the request may use trust at all, before any record is read.
      *
      * @param realmDays               {@code twoStep.trustedDeviceDays}; 0 turns the feature off
-     * @param passwordPassedThisLogin a password execution succeeded in this very login (S24)
+     * @param passwordPassedThisLogin a password was validated in this very login (S24)
      * @param federatedUser           the user lives in a user storage (LDAP, Kerberos, custom): a password changed
      *                                there leaves no trace to compare, so such users are never skipped
-     * @param enrolmentPending        the realm's policy asks this user to set up another factor in this login; that
-     *                                set-up needs the current factor used first, so it is not skipped
+     * @param enrolmentPending        this login will set up a credential (the policy's enrolment, or a credential
+     *                                action waiting on the user); that needs the current factor used first
      * @param request                 what the client asked for
      * @return {@code null} when a record may be consulted, else the verdict
      */

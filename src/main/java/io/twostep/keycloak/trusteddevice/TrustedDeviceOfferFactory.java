@@ -36,7 +36,10 @@ public final class TrustedDeviceOfferFactory extends PolicyStepFactory implement
         // which would end the trust at once.
         boolean accountAction = context.getAuthenticationSession().getClientNote(Constants.KC_ACTION) != null;
         boolean federated = context.getUser().getFederationLink() != null; // never skipped, so never offered
-        if (days <= 0 || accountAction || federated || !TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
+        // A set-up about to change the factors would void the trust at once.
+        boolean setUpPending = TrustedDevices.credentialSetUpPending(context.getSession(), context.getRealm(),
+                context.getUser(), context.getAuthenticationSession());
+        if (days <= 0 || accountAction || federated || setUpPending || !TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
                 context.getAuthenticationSession())) {
             context.success();
             return;

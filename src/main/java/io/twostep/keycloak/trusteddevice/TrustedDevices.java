@@ -7,6 +7,9 @@ import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.NewCookie;
 import org.keycloak.authentication.AuthenticatorUtil;
+import org.keycloak.authentication.CredentialAction;
+import org.keycloak.authentication.CredentialRegistrator;
+import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.authentication.authenticators.util.AcrStore;
 import org.keycloak.common.util.SecretGenerator;
 import org.keycloak.common.util.Time;
@@ -16,6 +19,7 @@ import org.keycloak.models.AuthenticationFlowModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.PasswordCredentialModel;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
@@ -34,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Remembered devices of one user in one realm: the cookie, the {@code trusted-device} credential behind it, and the
@@ -84,11 +89,9 @@ public final class TrustedDevices {
         if (cookie == null || cookie.getValue() == null || cookie.getValue().isEmpty()) {
             return new Check(TrustRules.Verdict.NO_COOKIE, null);
         }
-        SecondFactors factors = SecondFactors.of(user);
-        boolean enrolmentPending = TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(realm.getAttributes()),
-                factors.app(), factors.sms(), Time.currentTime()).enrolment() != TwoStepPolicy.Enrolment.NONE;
-        TrustRules.Verdict early = TrustRules.beforeRecord(days, passwordPassed(session, realm, authSession),
-                user.getFederationLink() != null, enrolmentPending, request(session, authSession, topLevelFlow));
+        TrustRules.Verdict early = TrustRules.beforeRecord(days, AuthenticatorUtil.isPasswordValidated(authSession),
+                user.getFederationLink() != null, credentialSetUpPending(session, realm, user, authSession),
+                request(session, authSession, topLevelFlow));
         if (early != null) {
             return new Check(early, null);
         }
@@ -188,11 +191,25 @@ public final class TrustedDevices {
         return SecondStepEvidence.inThisLogin(session, realm, authSession);
     }
 
-    private static boolean passwordPassed(KeycloakSession session, RealmModel realm,
-                                          AuthenticationSessionModel authSession) {
-        return SecondStepEvidence.anyWithCategory(session, realm, authSession.getExecutionStatus().entrySet().stream()
-                .filter(e -> e.getValue() == AuthenticationSessionModel.ExecutionStatus.SUCCESS)
-                .map(java.util.Map.Entry::getKey), Set.of(PasswordCredentialModel.TYPE));
+    /**
+     * Whether this login will set up or change a credential: the realm's policy asks the user to enrol, or a
+     * credential action (app, SMS number, security key, ...) waits on the user or on this login, e.g. one an admin
+     * put on the user. Such a set-up needs the current factor used first.
+     */
+    public static boolean credentialSetUpPending(KeycloakSession session, RealmModel realm, UserModel user,
+                                                 AuthenticationSessionModel authSession) {
+        SecondFactors factors = SecondFactors.of(user);
+        if (TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(realm.getAttributes()), factors.app(),
+                factors.sms(), Time.currentTime()).enrolment() != TwoStepPolicy.Enrolment.NONE) {
+            return true;
+        }
+        return Stream.concat(user.getRequiredActionsStream(), authSession.getRequiredActions().stream())
+                .map(alias -> {
+                    RequiredActionProviderModel model = realm.getRequiredActionProviderByAlias(alias);
+                    return model == null ? alias : model.getProviderId();
+                })
+                .map(id -> session.getProvider(RequiredActionProvider.class, id))
+                .anyMatch(p -> p instanceof CredentialRegistrator || p instanceof CredentialAction);
     }
 
     private static TrustRules.Request request(KeycloakSession session, AuthenticationSessionModel authSession,

@@ -32,8 +32,14 @@ class TwoStepRecoveryFlowsTest extends AbstractJourneyTest {
         realm.updateWithCleanup(r -> r.resetPasswordAllowed(true).registrationAllowed(true));
     }
 
-    private String resetLink() throws Exception {
-        assertTrue(mail.waitForIncomingEmail(10_000, 1), "the reset e-mail arrives");
+    /** Asks for the reset e-mail for a user on the "Forgot password" page and returns its link. */
+    private String requestResetLink(String username) throws Exception {
+        int before = mail.getReceivedMessages().length;
+        oauth.openLoginForm();
+        loginPage.resetPassword();
+        driver.findElement(By.id("username")).sendKeys(username);
+        driver.findElement(By.cssSelector("[type=submit]")).click();
+        assertTrue(mail.waitForIncomingEmail(10_000, before + 1), "the reset e-mail arrives");
         MimeMessage message = mail.getLastReceivedMessage();
         Object content = message.getContent();
         String text = content instanceof jakarta.mail.Multipart multipart
@@ -49,11 +55,7 @@ class TwoStepRecoveryFlowsTest extends AbstractJourneyTest {
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumber(realm.admin(), "recover-sms", number);
 
-        oauth.openLoginForm();
-        loginPage.resetPassword();
-        driver.findElement(By.id("username")).sendKeys("recover-sms");
-        driver.findElement(By.cssSelector("[type=submit]")).click();
-        driver.open(resetLink());
+        driver.open(requestResetLink("recover-sms"));
 
         codePage.assertCurrent(); // the e-mail alone does not set a new password
         codePage.enterCode(vonage.last(number).code());
@@ -62,6 +64,35 @@ class TwoStepRecoveryFlowsTest extends AbstractJourneyTest {
         driver.findElement(By.id("password-confirm")).sendKeys("another passphrase 2026");
         driver.findElement(By.cssSelector("[type=submit]")).click();
         assertLoggedIn();
+    }
+
+    /**
+     * S14 with Keycloak's own reset flow (no second step): the session it logs in has the password only, so it
+     * cannot bind another number even when a set-up action waits on the user.
+     */
+    @Test
+    void aSessionFromKeycloaksOwnResetFlowCannotChangeTheNumber() throws Exception {
+        allowRecovery();
+        realm.updateWithCleanup(r -> r.update(rep -> rep.setResetCredentialsFlow("reset credentials")));
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "recover-plain", number);
+        var user = realm.admin().users().get(TestUsers.id(realm.admin(), "recover-plain"));
+        var rep = user.toRepresentation();
+        rep.setRequiredActions(java.util.List.of("configure-sms-otp"));
+        user.update(rep);
+
+        driver.open(requestResetLink("recover-plain"));
+        driver.findElement(By.id("password-new")).sendKeys("another passphrase 2026");
+        driver.findElement(By.id("password-confirm")).sendKeys("another passphrase 2026");
+        driver.findElement(By.cssSelector("[type=submit]")).click();
+
+        assertTrue(driver.findElement(By.cssSelector("body")).getText()
+                .contains("first confirm it is you with your current second step"), driver.getCurrentUrl());
+        assertTrue(driver.driver().findElements(By.id("phoneNumber")).isEmpty(), "no number can be entered");
+        assertEquals("two_step_second_step_needed", realm.admin().getEvents(java.util.List.of(
+                "CUSTOM_REQUIRED_ACTION_ERROR"), null, user.toRepresentation().getId(), null, null, null, 0, 10)
+                .get(0).getError());
+        assertTrue(vonage.to(number).isEmpty(), "no code was sent anywhere");
     }
 
     @Test

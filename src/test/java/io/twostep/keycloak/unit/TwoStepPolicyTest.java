@@ -31,8 +31,10 @@ class TwoStepPolicyTest {
         assertEquals(Enrolment.NONE, TwoStepPolicy.enrolment(off, false, false, 0).enrolment());
         assertFalse(TwoStepPolicy.secondStepRuns(off, false, false));
         assertTrue(TwoStepPolicy.secondStepRuns(off, false, true), "self-enrolled users keep their factor");
-        assertTrue(TwoStepPolicy.smsAccepted(off));
-        assertFalse(TwoStepPolicy.smsAccepted(new TwoStepSettings(true, Method.OTP, 90, 0, 1)));
+        assertTrue(TwoStepPolicy.smsAccepted(off, true));
+        assertFalse(TwoStepPolicy.smsAccepted(new TwoStepSettings(true, Method.OTP, 90, 0, 1), true));
+        assertTrue(TwoStepPolicy.smsAccepted(new TwoStepSettings(true, Method.OTP, 90, 0, 1), false),
+                "proof of the SMS factor before the app is set up");
     }
 
     @Test

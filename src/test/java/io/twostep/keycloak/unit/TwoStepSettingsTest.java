@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class TwoStepSettingsTest {
@@ -31,6 +32,8 @@ class TwoStepSettingsTest {
         assertEquals(new TwoStepSettings(true, Method.ANY, 0, 0, 0), read);
         assertEquals(0, TwoStepSettings.fromAttributes(Map.of("twoStep.trustedDeviceDays", "-1")).trustedDeviceDays(),
                 "not the default 90");
+        assertFalse(TwoStepSettings.fromAttributes(Map.of("twoStep.required", " False ")).required(),
+                "case and spaces are no reason to read a boolean as unreadable");
     }
 
     @Test
