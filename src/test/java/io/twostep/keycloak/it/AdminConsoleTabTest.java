@@ -1,0 +1,72 @@
+package io.twostep.keycloak.it;
+
+import io.twostep.keycloak.support.HeadlessChromium;
+import io.twostep.keycloak.support.TwoStepServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The "Two-step login" tab as an admin sees it: Keycloak's admin console in a real headless Chromium (HtmlUnit
+ * cannot run it), signed in as the server's admin, renders the tab, and saving it changes the realm attributes.
+ */
+@KeycloakIntegrationTest(config = TwoStepServerConfig.class)
+class AdminConsoleTabTest extends AbstractJourneyTest {
+
+    private static final String TAB_COMPONENTS = "components?type=org.keycloak.services.ui.extend.UiTabProvider";
+
+    @AfterEach
+    void policyAndTabBack() throws Exception {
+        String token = adminToken();
+        adminCall("PUT", "two-step", "{\"enrolmentGraceDays\":0}", token, "application/json");
+        for (var tab : new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                adminCall("GET", TAB_COMPONENTS, null, token, "application/json").body())) {
+            adminCall("DELETE", "components/" + tab.path("id").asText(), null, token, "application/json");
+        }
+    }
+
+    @Test
+    void theTabRendersAndSavingItChangesTheRealmAttributes() throws Exception {
+        try (HeadlessChromium chrome = HeadlessChromium.start(Path.of("target", "chromium"))) {
+            try {
+                String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
+                chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
+                chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+                chrome.eval("document.querySelector('#username').value = 'admin';"
+                        + "document.querySelector('#password').value = 'admin';"
+                        + "document.querySelector('#kc-login').click(); true");
+                chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
+                        Duration.ofSeconds(90));
+                String page = chrome.eval("document.body.innerText").asText();
+                for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
+                        "Readiness (computed)"}) {
+                    assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
+                }
+
+                String field = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
+                        + "i.getAttribute('data-testid')].some(v => v && v.includes('enrolmentGraceDays')))";
+                chrome.waitFor(field, Duration.ofSeconds(10));
+                chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
+                chrome.type("5");
+                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+
+                long deadline = System.currentTimeMillis() + 20_000;
+                String grace = null;
+                while (System.currentTimeMillis() < deadline && !"5".equals(grace)) {
+                    Thread.sleep(250);
+                    grace = realm.admin().toRepresentation().getAttributes().get("twoStep.enrolmentGraceDays");
+                }
+                assertEquals("5", grace, "saving the tab sets the realm attribute");
+            } catch (Throwable e) {
+                chrome.screenshotTo(Path.of("target", "admin-console-tab-failure.png"));
+                throw e;
+            }
+        }
+    }
+}
