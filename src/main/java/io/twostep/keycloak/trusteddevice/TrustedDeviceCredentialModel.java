@@ -83,9 +83,21 @@ public final class TrustedDeviceCredentialModel extends CredentialModel {
             data = JsonSerialization.readValue(stored.getCredentialData(), Data.class);
             secret = stored.getSecretData() == null ? new Secret(null)
                     : JsonSerialization.readValue(stored.getSecretData(), Secret.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable trusted-device credential", e);
+        } catch (IOException | RuntimeException e) {
+            throw new UncheckedIOException("unreadable trusted-device credential", new IOException(e));
         }
+        return copy(stored, data, secret);
+    }
+
+    /**
+     * @param stored a stored credential of type {@value #TYPE} whose data could not be read
+     * @return a view that trusts nothing (expired, no secret), so pages can still list it for removal
+     */
+    public static TrustedDeviceCredentialModel voided(CredentialModel stored) {
+        return copy(stored, new Data(0, null), new Secret(null));
+    }
+
+    private static TrustedDeviceCredentialModel copy(CredentialModel stored, Data data, Secret secret) {
         TrustedDeviceCredentialModel model = new TrustedDeviceCredentialModel(data, secret);
         model.setId(stored.getId());
         model.setType(stored.getType());

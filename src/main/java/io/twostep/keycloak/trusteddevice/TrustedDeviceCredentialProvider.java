@@ -42,7 +42,11 @@ public final class TrustedDeviceCredentialProvider
 
     @Override
     public TrustedDeviceCredentialModel getCredentialFromModel(CredentialModel model) {
-        return TrustedDeviceCredentialModel.from(model);
+        try {
+            return TrustedDeviceCredentialModel.from(model);
+        } catch (RuntimeException e) {
+            return TrustedDeviceCredentialModel.voided(model); // still listed, so it can be removed
+        }
     }
 
     @Override

@@ -89,9 +89,9 @@ public final class TrustedDevices {
         if (cookie == null || cookie.getValue() == null || cookie.getValue().isEmpty()) {
             return new Check(TrustRules.Verdict.NO_COOKIE, null);
         }
+        TrustRules.Request request = request(session, authSession, topLevelFlow);
         TrustRules.Verdict early = TrustRules.beforeRecord(days, AuthenticatorUtil.isPasswordValidated(authSession),
-                user.getFederationLink() != null, credentialSetUpPending(session, realm, user, authSession),
-                request(session, authSession, topLevelFlow));
+                user.getFederationLink() != null, credentialSetUpPending(session, realm, user, authSession), request);
         if (early != null) {
             return new Check(early, null);
         }
@@ -106,7 +106,12 @@ public final class TrustedDevices {
             clearCookie(session, realm, user);
             return new Check(TrustRules.Verdict.UNKNOWN_DEVICE, null);
         }
-        TrustedDeviceCredentialModel device = TrustedDeviceCredentialModel.from(stored);
+        TrustedDeviceCredentialModel device = readable(stored);
+        if (device == null) { // edited into something unreadable: void
+            user.credentialManager().removeStoredCredentialById(stored.getId());
+            clearCookie(session, realm, user);
+            return new Check(TrustRules.Verdict.UNKNOWN_DEVICE, null);
+        }
         String expected = device.tokenHash();
         if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 sha256(parts[1]).getBytes(StandardCharsets.US_ASCII))) {
@@ -114,9 +119,7 @@ public final class TrustedDevices {
             return new Check(TrustRules.Verdict.WRONG_SECRET, null);
         }
         TrustRules.Verdict verdict = TrustRules.onRecord(device.getCreatedDate(), device.expiresAt(),
-                device.factors(), factorsFingerprint(user), user.isEnabled(), days,
-                request(session, authSession, topLevelFlow),
-                Time.currentTimeMillis());
+                device.factors(), factorsFingerprint(user), user.isEnabled(), days, request, Time.currentTimeMillis());
         if (verdict.endsTrust()) {
             user.credentialManager().removeStoredCredentialById(device.getId());
             clearCookie(session, realm, user);
@@ -166,7 +169,8 @@ public final class TrustedDevices {
     /** @return the user's remembered devices, newest first */
     public static List<TrustedDeviceCredentialModel> list(UserModel user) {
         return user.credentialManager().getStoredCredentialsByTypeStream(TrustedDeviceCredentialModel.TYPE)
-                .map(TrustedDeviceCredentialModel::from)
+                .map(TrustedDevices::readable)
+                .filter(java.util.Objects::nonNull)
                 .sorted((a, b) -> Long.compare(b.getCreatedDate(), a.getCreatedDate()))
                 .toList();
     }
@@ -241,6 +245,15 @@ public final class TrustedDevices {
         } catch (NumberFormatException e) {
             // Keycloak validated it already; an unreadable value must not let trust through
             return 0;
+        }
+    }
+
+    /** @return the typed record, or {@code null} when its stored data is not what this extension writes */
+    private static TrustedDeviceCredentialModel readable(CredentialModel stored) {
+        try {
+            return TrustedDeviceCredentialModel.from(stored);
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

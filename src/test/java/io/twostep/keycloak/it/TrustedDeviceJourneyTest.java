@@ -549,6 +549,35 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         assertEquals("login-login-config-totp", driver.page().getCurrentPageId());
     }
 
+    /** A record whose data is not what this extension writes (an edited import) breaks no page and trusts nothing. */
+    @Test
+    void anUnreadableRecordIsListedForRemovalAndTrustsNothing() throws Exception {
+        CredentialRepresentation broken = new CredentialRepresentation();
+        broken.setType("trusted-device");
+        broken.setUserLabel("imported");
+        broken.setCredentialData("{\"expiresAt\": \"soon\"}");
+        broken.setSecretData("{\"tokenHash\": 7}");
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumberAndCredential(realm.admin(), "td-broken", number, broken);
+        String id = devices("td-broken").get(0).getId();
+
+        loginWithCode("td-broken", number, false);
+        String token = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getAccessToken();
+        HttpResponse<String> listed = account("GET", "credentials", token);
+        assertEquals(200, listed.statusCode(), listed.body());
+        assertTrue(listed.body().contains(id), "listed, so it can be removed: " + listed.body());
+        assertEquals(200, adminCall("GET", "two-step/users/" + TestUsers.id(realm.admin(), "td-broken")
+                + "/trusted-devices", null, adminToken(), "application/json").statusCode());
+
+        startOver();
+        driver.cookies().add(new Cookie.Builder(cookieName(realm.admin().toRepresentation().getId(),
+                TestUsers.id(realm.admin(), "td-broken")), id + ".anything").path("/realms/" + realm.getName() + "/")
+                .build());
+        assertAsksForTheCode("td-broken");
+        assertEquals("unknown_device", refusals("td-broken").get(0).getDetails().get("reason"));
+        assertTrue(devices("td-broken").isEmpty(), "the unreadable record is removed when met");
+    }
+
     /** A set-up action an admin put on the user needs the real second step first, and never locks the user out. */
     @Test
     void aCredentialSetUpWaitingOnTheUserIsNeverReachedWithoutTheSecondStep() {

@@ -28,11 +28,7 @@ public final class TestUsers {
     public static void withBoundNumber(RealmResource realm, String username, String e164) {
         UserRepresentation user = base(username);
         user.setAttributes(Map.of("phoneNumber", List.of(e164), "phoneNumberVerified", List.of("true")));
-        CredentialRepresentation sms = new CredentialRepresentation();
-        sms.setType("sms-otp");
-        sms.setUserLabel("test");
-        sms.setSecretData("{}");
-        sms.setCredentialData("{\"phoneNumber\":\"" + e164 + "\"}");
+        CredentialRepresentation sms = smsCredential(e164);
         List<CredentialRepresentation> credentials = new ArrayList<>(user.getCredentials());
         credentials.add(sms);
         user.setCredentials(credentials);
@@ -45,11 +41,7 @@ public final class TestUsers {
     /** Creates a user with a password, a bound {@code sms-otp} number and an authenticator app (TOTP). */
     public static void withBoundNumberAndTotp(RealmResource realm, String username, String e164) {
         UserRepresentation user = base(username);
-        CredentialRepresentation sms = new CredentialRepresentation();
-        sms.setType("sms-otp");
-        sms.setUserLabel("test");
-        sms.setSecretData("{}");
-        sms.setCredentialData("{\"phoneNumber\":\"" + e164 + "\"}");
+        CredentialRepresentation sms = smsCredential(e164);
         CredentialRepresentation totp = new CredentialRepresentation();
         totp.setType("otp");
         totp.setUserLabel("phone app");
@@ -72,6 +64,15 @@ public final class TestUsers {
         importUser(realm, user);
     }
 
+    /** Creates a user with a password, a bound number and one more stored credential, as an import could carry it. */
+    public static void withBoundNumberAndCredential(RealmResource realm, String username, String e164,
+                                                    CredentialRepresentation extra) {
+        UserRepresentation user = base(username);
+        CredentialRepresentation sms = smsCredential(e164);
+        user.setCredentials(List.of(user.getCredentials().get(0), sms, extra));
+        importUser(realm, user);
+    }
+
     /** Creates a user with a password only. */
     public static void plain(RealmResource realm, String username) {
         importUser(realm, base(username));
@@ -87,6 +88,15 @@ public final class TestUsers {
     /** @return the id of a user */
     public static String id(RealmResource realm, String username) {
         return realm.users().searchByUsername(username, true).get(0).getId();
+    }
+
+    private static CredentialRepresentation smsCredential(String e164) {
+        CredentialRepresentation sms = new CredentialRepresentation();
+        sms.setType("sms-otp");
+        sms.setUserLabel("test");
+        sms.setSecretData("{}");
+        sms.setCredentialData("{\"phoneNumber\":\"" + e164 + "\"}");
+        return sms;
     }
 
     private static UserRepresentation base(String username) {
