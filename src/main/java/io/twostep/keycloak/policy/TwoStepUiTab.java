@@ -25,8 +25,8 @@ import java.util.Map;
 
 /**
  * The "Two-step login" tab under Realm settings in the admin console (needs the {@code declarative-ui} feature).
- * Saving it is refused on a bad value and writes the {@code twoStep.*} realm attributes, exactly like
- * {@code PUT /admin/realms/{realm}/two-step}.
+ * Saving it is refused on a bad value, writes the {@code twoStep.*} attributes it changed, and is recorded like
+ * {@code PUT /admin/realms/{realm}/two-step}; it also shows the readiness report's counts as of the save.
  */
 public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<ComponentModel> {
 
