@@ -1,5 +1,6 @@
 package io.twostep.keycloak.policy;
 
+import io.twostep.keycloak.authenticator.SmsOtpFormAuthenticatorFactory;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.phone.PhonePolicy;
 import org.keycloak.models.AuthenticationExecutionModel;
@@ -161,6 +162,9 @@ public final class ReadinessReport {
         return check;
     }
 
+    /** The second steps the policy accepts: the built-in OTP form and the SMS form. */
+    private static final Set<String> SECOND_STEPS = Set.of("auth-otp-form", SmsOtpFormAuthenticatorFactory.ID);
+
     private static final Set<String> BROWSER_STEPS =
             Set.of(ConditionalTwoStepAuthenticatorFactory.ID, TwoStepEnrolmentAuthenticatorFactory.ID);
     private static final Set<String> DIRECT_GRANT_STEPS = Set.of(io.twostep.keycloak.authenticator.SmsDirectGrantGuard.ID);
@@ -192,20 +196,26 @@ public final class ReadinessReport {
 
     /**
      * A flow enforces the policy when every one of {@code needed} is a REQUIRED execution in it or in a sub-flow
-     * that is not disabled (an ALTERNATIVE or DISABLED step can be passed by).
+     * that is not disabled (an ALTERNATIVE or DISABLED step can be passed by), and, where the policy's condition
+     * is needed, the OTP or SMS form is there too.
      */
     private static Map<String, Object> flowCheck(RealmModel realm, AuthenticationFlowModel flow, Set<String> needed) {
         Map<String, Object> check = new LinkedHashMap<>();
         check.put("alias", flow == null ? null : flow.getAlias());
-        Set<String> found = new HashSet<>();
+        Set<String> required = new HashSet<>();
+        Set<String> enabled = new HashSet<>();
         if (flow != null) {
-            collect(realm, flow.getId(), found, 0);
+            collect(realm, flow.getId(), required, enabled, 0);
         }
-        check.put("enforcesPolicy", found.containsAll(needed));
+        // Where the policy's condition runs, a second step must be there to run too.
+        boolean secondStep = !needed.contains(ConditionalTwoStepAuthenticatorFactory.ID)
+                || enabled.stream().anyMatch(SECOND_STEPS::contains);
+        check.put("enforcesPolicy", required.containsAll(needed) && secondStep);
         return check;
     }
 
-    private static void collect(RealmModel realm, String flowId, Set<String> found, int depth) {
+    private static void collect(RealmModel realm, String flowId, Set<String> required, Set<String> enabled,
+                                int depth) {
         if (depth > 10) {
             return;
         }
@@ -213,10 +223,12 @@ public final class ReadinessReport {
                 .filter(e -> e.getRequirement() != AuthenticationExecutionModel.Requirement.DISABLED)
                 .forEach(e -> {
                     if (e.isAuthenticatorFlow()) {
-                        collect(realm, e.getFlowId(), found, depth + 1);
-                    } else if (e.getAuthenticator() != null
-                            && e.getRequirement() == AuthenticationExecutionModel.Requirement.REQUIRED) {
-                        found.add(e.getAuthenticator());
+                        collect(realm, e.getFlowId(), required, enabled, depth + 1);
+                    } else if (e.getAuthenticator() != null) {
+                        enabled.add(e.getAuthenticator());
+                        if (e.getRequirement() == AuthenticationExecutionModel.Requirement.REQUIRED) {
+                            required.add(e.getAuthenticator());
+                        }
                     }
                 });
     }

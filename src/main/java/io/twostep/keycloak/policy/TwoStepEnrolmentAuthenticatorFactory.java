@@ -78,9 +78,10 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
         long now = Time.currentTime();
         if (settings.required() && (settings.requiredSince() <= 0
                 || settings.requiredSince() > now + TwoStepPolicy.CLOCK_SKEW_SECONDS)) {
-            recordSwitchOnTime(session, realm.getId(), now);
+            // If it cannot be recorded, no grace period: "Set up later" must not last for ever.
+            long since = recordSwitchOnTime(session, realm.getId(), now) ? now : 0;
             return new TwoStepSettings(true, settings.method(), settings.trustedDeviceDays(),
-                    settings.enrolmentGraceDays(), now);
+                    settings.enrolmentGraceDays(), since);
         }
         return settings;
     }
@@ -88,8 +89,10 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
     /**
      * Writes the switch-on time in a transaction of its own: simultaneous first logins would otherwise collide on
      * the same new attribute row and fail. The first write wins; the others change nothing.
+     *
+     * @return whether the time is recorded (by this login or one before it)
      */
-    private static void recordSwitchOnTime(KeycloakSession session, String realmId, long now) {
+    private static boolean recordSwitchOnTime(KeycloakSession session, String realmId, long now) {
         try {
             KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), inner -> {
                 RealmModel realm = inner.realms().getRealm(realmId);
@@ -98,8 +101,11 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
                     realm.setAttribute(TwoStepSettings.REQUIRED_SINCE, Long.toString(now));
                 }
             });
+            return true;
         } catch (RuntimeException e) {
-            LOG.debugf("Switch-on time of realm %s recorded by another login meanwhile: %s", realmId, e.getMessage());
+            LOG.warnf("Could not record the two-step switch-on time of realm %s (%s); no grace period for this login",
+                    realmId, e.getMessage());
+            return false;
         }
     }
 

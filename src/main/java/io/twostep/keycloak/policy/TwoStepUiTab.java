@@ -25,7 +25,7 @@ import java.util.Map;
 
 /**
  * The "Two-step login" tab under Realm settings in the admin console (needs the {@code declarative-ui} feature).
- * Saving it is refused on a bad value, writes the {@code twoStep.*} attributes it changed, and is recorded like
+ * Saving it is refused on a bad value, writes the {@code twoStep.*} attributes the save changed, and is recorded like
  * {@code PUT /admin/realms/{realm}/two-step}; it also shows the readiness report's counts as of the save.
  */
 public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<ComponentModel> {
@@ -33,6 +33,9 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
     /** Provider id; the admin console shows it as the tab's title. */
     public static final String ID = "Two-step login";
     private static final List<String> KEYS = List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays");
+    /** What the form shows for a tab never saved: the fields' default values below. */
+    private static final Map<String, Object> FORM_DEFAULTS = Map.of("required", "false", "method", "any",
+            "trustedDeviceDays", "90", "enrolmentGraceDays", "0");
 
     /**
      * Field of the tab showing the readiness report's counts as of the last save. Keycloak's server info
@@ -40,28 +43,43 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
      */
     static final String READINESS = "readiness";
 
+    /**
+     * Keycloak calls this before it stores a save. The form may show values older than the realm's (the tab was
+     * never saved, or the policy was set since through the REST API, an import or a raw attribute), so only the
+     * fields this save changed count: changed against the stored tab, or against the fields' defaults on the first
+     * save. The stored tab then holds the policy that will be in force, and the readiness counts.
+     */
     @Override
     public void validateConfiguration(KeycloakSession session, RealmModel realm, ComponentModel model) {
+        TwoStepSettings next;
         try {
-            current(realm).with(update(model), Time.currentTime());
+            next = current(realm).with(changes(realm, model), Time.currentTime());
         } catch (IllegalArgumentException e) {
             throw new ComponentValidationException(e.getMessage());
         }
+        next.toApi().forEach((key, value) -> {
+            if (KEYS.contains(key)) {
+                model.getConfig().putSingle(key, String.valueOf(value));
+            }
+        });
         // Saving the tab refreshes the counts it shows (one bulk read, under a second for 10 000 users).
         model.getConfig().putSingle(READINESS, ReadinessReport.build(session, realm,
                 ConfigureSmsOtpFactory.phonePolicy(realm), 0, 0).summary(Time.currentTime()));
     }
 
-    /**
-     * Applies only the settings the save changed: the tab may show values older than the realm's (set since
-     * through the REST API, an import or a raw attribute), and re-saving one field must not write the others back.
-     */
+    /** @return the fields of {@code model} that differ from the stored tab, or from the defaults if none is stored */
+    private static Map<String, Object> changes(RealmModel realm, ComponentModel model) {
+        ComponentModel stored = model.getId() == null ? null : realm.getComponent(model.getId());
+        Map<String, Object> baseline = stored == null ? FORM_DEFAULTS : update(stored);
+        Map<String, Object> changed = new HashMap<>(update(model));
+        changed.entrySet().removeIf(e -> e.getValue().equals(baseline.get(e.getKey())));
+        return changed;
+    }
+
+    /** After {@link #validateConfiguration}, the saved tab holds the whole policy to put in force. */
     @Override
     public void onUpdate(KeycloakSession session, RealmModel realm, ComponentModel oldModel, ComponentModel newModel) {
-        Map<String, Object> before = update(oldModel);
-        Map<String, Object> changed = new HashMap<>(update(newModel));
-        changed.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
-        apply(session, realm, changed);
+        apply(session, realm, update(newModel));
     }
 
     @Override

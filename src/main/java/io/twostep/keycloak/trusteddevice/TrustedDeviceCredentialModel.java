@@ -101,7 +101,8 @@ public final class TrustedDeviceCredentialModel extends CredentialModel {
         TrustedDeviceCredentialModel model = new TrustedDeviceCredentialModel(data, secret);
         model.setId(stored.getId());
         model.setType(stored.getType());
-        model.setCreatedDate(stored.getCreatedDate());
+        // A record without a creation time (an edited import) counts as created long ago: expired.
+        model.setCreatedDate(stored.getCreatedDate() == null ? 0L : stored.getCreatedDate());
         model.setUserLabel(stored.getUserLabel());
         model.setSecretData(stored.getSecretData());
         model.setCredentialData(stored.getCredentialData());

@@ -166,11 +166,13 @@ public final class TrustedDevices {
                 .collect(Collectors.joining("\n")));
     }
 
-    /** @return the user's remembered devices, newest first */
+    /** @return the user's remembered devices, newest first; an unreadable record shows as expired */
     public static List<TrustedDeviceCredentialModel> list(UserModel user) {
         return user.credentialManager().getStoredCredentialsByTypeStream(TrustedDeviceCredentialModel.TYPE)
-                .map(TrustedDevices::readable)
-                .filter(java.util.Objects::nonNull)
+                .map(stored -> {
+                    TrustedDeviceCredentialModel device = readable(stored);
+                    return device != null ? device : TrustedDeviceCredentialModel.voided(stored); // expired: cleaned up
+                })
                 .sorted((a, b) -> Long.compare(b.getCreatedDate(), a.getCreatedDate()))
                 .toList();
     }
@@ -208,11 +210,9 @@ public final class TrustedDevices {
             return true;
         }
         return Stream.concat(user.getRequiredActionsStream(), authSession.getRequiredActions().stream())
-                .map(alias -> {
-                    RequiredActionProviderModel model = realm.getRequiredActionProviderByAlias(alias);
-                    return model == null ? alias : model.getProviderId();
-                })
-                .map(id -> session.getProvider(RequiredActionProvider.class, id))
+                .map(realm::getRequiredActionProviderByAlias)
+                .filter(model -> model != null && model.isEnabled()) // Keycloak skips the others too
+                .map(model -> session.getProvider(RequiredActionProvider.class, model.getProviderId()))
                 .anyMatch(p -> p instanceof CredentialRegistrator || p instanceof CredentialAction);
     }
 

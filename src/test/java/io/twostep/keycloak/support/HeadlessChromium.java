@@ -77,60 +77,71 @@ public final class HeadlessChromium implements AutoCloseable {
         builder.environment().put("FONTCONFIG_PATH", bin.resolve("fonts").toAbsolutePath().toString());
         builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process process = builder.start();
-        String browserSocket = null;
-        BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
-        long deadline = System.currentTimeMillis() + 30_000;
-        String line;
-        while (System.currentTimeMillis() < deadline && (line = stderr.readLine()) != null) {
-            if (line.startsWith("DevTools listening on ")) {
-                browserSocket = line.substring("DevTools listening on ".length()).trim();
-                break;
-            }
-        }
-        if (browserSocket == null) {
-            process.destroyForcibly();
-            throw new IOException("Chromium did not start (no DevTools endpoint)");
-        }
-        Path log = workDir.resolve("chromium.log");
-        Thread drain = new Thread(() -> {
-            try (var out = Files.newBufferedWriter(log)) {
-                String next;
-                while ((next = stderr.readLine()) != null) {
-                    out.write(next);
-                    out.newLine();
-                    out.flush();
-                }
-            } catch (IOException ignored) {
-                // the browser ended
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        URI devtools = URI.create(browserSocket);
-        HttpClient http = HttpClient.newHttpClient();
-        JsonNode page = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://" + devtools.getHost() + ":"
-                        + devtools.getPort() + "/json/new?about:blank")).PUT(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
-        HeadlessChromium[] self = new HeadlessChromium[1];
-        StringBuilder frame = new StringBuilder();
-        WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create(page.path("webSocketDebuggerUrl").asText()),
-                new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                        frame.append(data);
-                        if (last) {
-                            self[0].receive(frame.toString());
-                            frame.setLength(0);
+        try {
+            CompletableFuture<String> endpoint = new CompletableFuture<>();
+            Path log = workDir.resolve("chromium.log");
+            Thread drain = new Thread(() -> {
+                try (BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(),
+                        StandardCharsets.UTF_8)); var out = Files.newBufferedWriter(log)) {
+                    String next;
+                    while ((next = stderr.readLine()) != null) {
+                        if (next.startsWith("DevTools listening on ")) {
+                            endpoint.complete(next.substring("DevTools listening on ".length()).trim());
                         }
-                        ws.request(1);
-                        return null;
+                        out.write(next);
+                        out.newLine();
+                        out.flush();
                     }
-                }).get(10, TimeUnit.SECONDS);
-        self[0] = new HeadlessChromium(process, socket);
-        self[0].profile = profile;
-        self[0].send("Page.enable", JSON.createObjectNode());
-        self[0].send("Runtime.enable", JSON.createObjectNode());
-        return self[0];
+                } catch (IOException ignored) {
+                    // the browser ended
+                }
+                endpoint.completeExceptionally(new IOException("Chromium ended before it listened; see " + log));
+            });
+            drain.setDaemon(true);
+            drain.start();
+            URI devtools = URI.create(endpoint.get(30, TimeUnit.SECONDS));
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            JsonNode page = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://" + devtools.getHost()
+                                    + ":" + devtools.getPort() + "/json/new?about:blank")).timeout(Duration.ofSeconds(10))
+                            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+                    .body());
+            CompletableFuture<HeadlessChromium> self = new CompletableFuture<>();
+            StringBuilder frame = new StringBuilder();
+            WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create(page.path("webSocketDebuggerUrl")
+                    .asText()), new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                            frame.append(data);
+                            if (last) {
+                                String text = frame.toString();
+                                frame.setLength(0);
+                                self.thenAccept(browser -> browser.receive(text));
+                            }
+                            ws.request(1);
+                            return null;
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            HeadlessChromium browser = new HeadlessChromium(process, socket);
+            browser.profile = profile;
+            self.complete(browser);
+            browser.send("Page.enable", JSON.createObjectNode());
+            browser.send("Runtime.enable", JSON.createObjectNode());
+            return browser;
+        } catch (Exception e) {
+            stop(process);
+            deleteTree(profile);
+            throw e;
+        }
+    }
+
+    private static void stop(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void receive(String text) {
@@ -167,10 +178,17 @@ public final class HeadlessChromium implements AutoCloseable {
         send("Page.navigate", JSON.createObjectNode().put("url", url));
     }
 
-    /** @return the value of a JavaScript expression in the page (promises awaited), or null on a page change */
+    /**
+     * @return the value of a JavaScript expression in the page (promises awaited)
+     * @throws AssertionError when the script throws
+     */
     public JsonNode eval(String expression) throws Exception {
         JsonNode result = send("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
                 .put("returnByValue", true).put("awaitPromise", true));
+        if (result.has("exceptionDetails")) {
+            throw new AssertionError("script failed: " + expression + ": " + result.path("exceptionDetails")
+                    .path("exception").path("description").asText(result.path("exceptionDetails").toString()));
+        }
         return result.path("result").path("value");
     }
 
@@ -182,8 +200,8 @@ public final class HeadlessChromium implements AutoCloseable {
                 if (eval("!!(" + condition + ")").asBoolean()) {
                     return;
                 }
-            } catch (IllegalStateException e) {
-                // the page is changing
+            } catch (IllegalStateException | AssertionError e) {
+                // the page is changing, or not there yet
             }
             Thread.sleep(250);
         }
@@ -204,11 +222,10 @@ public final class HeadlessChromium implements AutoCloseable {
     @Override
     public void close() {
         socket.abort();
-        process.destroyForcibly();
+        stop(process);
         try {
-            process.waitFor(10, TimeUnit.SECONDS);
             deleteTree(profile);
-        } catch (Exception e) {
+        } catch (IOException e) {
             // a leftover profile under target/ does no harm
         }
     }
@@ -233,8 +250,10 @@ public final class HeadlessChromium implements AutoCloseable {
         Path tarball = workDir.resolve("chromium-" + VERSION + ".tgz");
         if (!Files.exists(tarball)) {
             Path partial = workDir.resolve("chromium-" + VERSION + ".tgz.part");
-            HttpResponse<Path> download = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build()
-                    .send(HttpRequest.newBuilder(URI.create(TARBALL)).build(), HttpResponse.BodyHandlers.ofFile(partial));
+            HttpResponse<Path> download = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                    .proxy(java.net.ProxySelector.getDefault()).connectTimeout(Duration.ofSeconds(30)).build()
+                    .send(HttpRequest.newBuilder(URI.create(TARBALL)).timeout(Duration.ofMinutes(10)).build(),
+                            HttpResponse.BodyHandlers.ofFile(partial));
             if (download.statusCode() != 200) {
                 throw new IOException("download of " + TARBALL + " answered " + download.statusCode());
             }
@@ -249,23 +268,32 @@ public final class HeadlessChromium implements AutoCloseable {
             throw new IOException("checksum mismatch for " + TARBALL);
         }
         Path staging = Files.createTempDirectory(workDir, "unpack");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball))) {
-            Tar.extract(in, staging);
-        }
-        Path packed = staging.resolve("package/bin");
-        Files.createDirectories(staging.resolve("out"));
-        Path out = staging.resolve("out");
-        try (InputStream in = new BrotliInputStream(Files.newInputStream(packed.resolve("chromium.br")))) {
-            Files.copy(in, out.resolve("chromium"));
-        }
-        out.resolve("chromium").toFile().setExecutable(true);
-        for (String[] part : new String[][]{{"al2023.tar.br", ""}, {"swiftshader.tar.br", ""}, {"fonts.tar.br", "fonts"}}) {
-            try (InputStream in = new BrotliInputStream(Files.newInputStream(packed.resolve(part[0])))) {
-                Tar.extract(in, part[1].isEmpty() ? out : out.resolve(part[1]));
+        try {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball))) {
+                Tar.extract(in, staging);
             }
+            Path packed = staging.resolve("package/bin");
+            Path out = Files.createDirectories(staging.resolve("out"));
+            try (InputStream in = new BrotliInputStream(Files.newInputStream(packed.resolve("chromium.br")))) {
+                Files.copy(in, out.resolve("chromium"));
+            }
+            out.resolve("chromium").toFile().setExecutable(true);
+            for (String[] part : new String[][]{{"al2023.tar.br", ""}, {"swiftshader.tar.br", ""},
+                    {"fonts.tar.br", "fonts"}}) {
+                try (InputStream in = new BrotliInputStream(Files.newInputStream(packed.resolve(part[0])))) {
+                    Tar.extract(in, part[1].isEmpty() ? out : out.resolve(part[1]));
+                }
+            }
+            try {
+                Files.move(out, bin, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!Files.isExecutable(bin.resolve("chromium"))) { // else another run unpacked it meanwhile
+                    throw e;
+                }
+            }
+        } finally {
+            deleteTree(staging);
         }
-        Files.move(out, bin, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(staging);
         return bin;
     }
 
