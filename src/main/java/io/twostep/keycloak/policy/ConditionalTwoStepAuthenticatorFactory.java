@@ -3,9 +3,6 @@ package io.twostep.keycloak.policy;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticator;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticatorFactory;
-import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
 
 /**
  * {@code conditional-two-step} ("Condition - two-step policy"): true when the realm's toggle is on, or the user has
@@ -27,15 +24,6 @@ public final class ConditionalTwoStepAuthenticatorFactory extends PolicyStepFact
 
     @Override
     public void action(AuthenticationFlowContext context) {
-    }
-
-    @Override
-    public boolean requiresUser() {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
     }
 
     @Override

@@ -143,20 +143,6 @@ public final class TwoStepEnrolmentAuthenticatorFactory extends PolicyStepFactor
     }
 
     @Override
-    public boolean requiresUser() {
-        return true;
-    }
-
-    @Override
-    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-    }
-
-    @Override
     public Authenticator create(KeycloakSession session) {
         return this;
     }

@@ -3,6 +3,7 @@ package io.twostep.keycloak.trusteddevice;
 import io.twostep.keycloak.otp.LoginEventDetails;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.policy.PolicyStepFactory;
+import io.twostep.keycloak.policy.SecondStepEvidence;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.Authenticator;
@@ -10,8 +11,6 @@ import org.keycloak.events.Details;
 import org.keycloak.events.EventType;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
 
 
 /**
@@ -39,7 +38,8 @@ public final class TrustedDeviceOfferFactory extends PolicyStepFactory implement
         // A set-up about to change the factors would void the trust at once.
         boolean setUpPending = TrustedDevices.credentialSetUpPending(context.getSession(), context.getRealm(),
                 context.getUser(), context.getAuthenticationSession());
-        if (days <= 0 || accountAction || federated || setUpPending || !TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
+        if (days <= 0 || accountAction || federated || setUpPending
+                || !SecondStepEvidence.inThisLogin(context.getSession(), context.getRealm(),
                 context.getAuthenticationSession())) {
             context.success();
             return;
@@ -52,8 +52,8 @@ public final class TrustedDeviceOfferFactory extends PolicyStepFactory implement
         LoginEventDetails.restore(context); // this request sends LOGIN: keep what the second step recorded
         int days = days(context);
         String ticked = context.getHttpRequest().getDecodedFormParameters().getFirst(REMEMBER_FIELD);
-        if (days > 0 && "on".equals(ticked) && TrustedDevices.secondStepRan(context.getSession(), context.getRealm(),
-                context.getAuthenticationSession())) {
+        if (days > 0 && "on".equals(ticked) && SecondStepEvidence.inThisLogin(context.getSession(),
+                context.getRealm(), context.getAuthenticationSession())) {
             TrustedDeviceCredentialModel device = TrustedDevices.remember(context.getSession(), context.getRealm(),
                     context.getUser(), days);
             context.getEvent().clone().event(EventType.UPDATE_CREDENTIAL).user(context.getUser())
@@ -67,20 +67,6 @@ public final class TrustedDeviceOfferFactory extends PolicyStepFactory implement
 
     private static int days(AuthenticationFlowContext context) {
         return TwoStepSettings.fromAttributes(context.getRealm().getAttributes()).trustedDeviceDays();
-    }
-
-    @Override
-    public boolean requiresUser() {
-        return true;
-    }
-
-    @Override
-    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.twostep.keycloak.trusteddevice;
 
 import io.twostep.keycloak.policy.SecondFactors;
-import io.twostep.keycloak.policy.SecondStepEvidence;
 import io.twostep.keycloak.policy.TwoStepPolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.Cookie;
@@ -19,7 +18,6 @@ import org.keycloak.models.AuthenticationFlowModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.PasswordCredentialModel;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
@@ -187,14 +185,6 @@ public final class TrustedDevices {
                 .map(CredentialModel::getId).toList();
         ids.forEach(id -> user.credentialManager().removeStoredCredentialById(id));
         return ids.size();
-    }
-
-    /**
-     * @return whether an execution for a second factor (app, SMS, security key) succeeded in this login
-     */
-    public static boolean secondStepRan(KeycloakSession session, RealmModel realm,
-                                        AuthenticationSessionModel authSession) {
-        return SecondStepEvidence.inThisLogin(session, realm, authSession);
     }
 
     /**

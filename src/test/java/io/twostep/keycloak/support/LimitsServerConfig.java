@@ -1,6 +1,5 @@
 package io.twostep.keycloak.support;
 
-import org.keycloak.testframework.server.KeycloakServerConfig;
 import org.keycloak.testframework.server.KeycloakServerConfigBuilder;
 
 /**
