@@ -57,7 +57,7 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
             return;
         }
         SmsCodeState.Status status = step.status();
-        if (status == SmsCodeState.Status.NONE && step.state().sends() == 0) {
+        if (status == SmsCodeState.Status.NONE && step.state().sends(step.settings()) == 0) {
             SmsCodeStep.SendOutcome outcome = step.send(number, context.getEvent());
             context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, form(context), outcome, number, false)));
             return;

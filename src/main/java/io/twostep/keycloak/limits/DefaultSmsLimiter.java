@@ -3,82 +3,138 @@ package io.twostep.keycloak.limits;
 import org.keycloak.common.util.Time;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.SingleUseObjectProvider;
 import org.keycloak.models.UserModel;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Counters in {@link SingleUseObjectProvider}: one entry per limit and clock hour, expiring with the hour, and one
- * per user for wrong codes, expiring {@code block-seconds} after the last one. Read-modify-write is not atomic
- * across nodes; concurrent requests may be counted once instead of twice, which bounds the error to the number of
- * simultaneous requests.
+ * Counters made of {@link SlotCounter}s in Keycloak's {@code SingleUseObjectProvider}: each SMS claims one slot in
+ * each hourly budget (per realm, user, number, client address; slots expire with the clock hour), and each try of a
+ * code claims one slot of the user's wrong-code count before the code is compared. A claim is an atomic
+ * put-if-absent, so every budget and the wrong-code count are exact under concurrent requests, on one node and
+ * across a cluster (the entry's owner node decides each put-if-absent).
  */
 final class DefaultSmsLimiter implements SmsLimiter {
+
+    /**
+     * Most consecutive wrong codes an account can collect before only a correct code's owner (through an admin)
+     * can go on: NIST SP 800-63B §3.2.2 allows no more than 100.
+     */
+    static final int MAX_CONSECUTIVE_FAILURES = 100;
+    /** How long a wrong-code count is kept without a further try: one year, in seconds. */
+    static final long FAILURES_KEPT_SECONDS = 365L * 24 * 3600;
 
     private static final String PREFIX = "two-step.sms.";
     private static final int HOUR = 3600;
 
-    private final KeycloakSession session;
+    private final SlotCounter.Store store;
     private final SmsLimitSettings settings;
 
     DefaultSmsLimiter(KeycloakSession session, SmsLimitSettings settings) {
-        this.session = session;
+        this(new SingleUseSlots(session), settings);
+    }
+
+    DefaultSmsLimiter(SlotCounter.Store store, SmsLimitSettings settings) {
+        this.store = store;
         this.settings = settings;
     }
 
     @Override
     public SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp, boolean enrolment) {
-        long now = Time.currentTime();
+        return trySend(realm.getId(), user.getId(), e164, clientIp, enrolment, Time.currentTime());
+    }
+
+    SendDecision trySend(String realmId, String userId, String e164, String clientIp, boolean enrolment, long now) {
         long hour = now / HOUR;
         int retryAfter = (int) ((hour + 1) * HOUR - now);
-        record Counter(Limit limit, String key, int max) {
+        long lifespan = retryAfter + 60L;
+        record Budget(Limit limit, SlotCounter counter) {
         }
-        List<Counter> counters = List.of(
-                new Counter(Limit.REALM, PREFIX + "realm." + realm.getId() + "." + hour, settings.realmPerHour()),
-                new Counter(Limit.USER, PREFIX + "user." + realm.getId() + "." + user.getId() + "." + hour,
-                        settings.perUserPerHour()),
-                new Counter(Limit.NUMBER, PREFIX + (enrolment ? "enrol-number." : "number.") + realm.getId() + "."
-                        + digest(e164) + "." + hour,
-                        settings.perNumberPerHour()),
-                new Counter(Limit.IP, PREFIX + "ip." + realm.getId() + "." + digest(String.valueOf(clientIp)) + "." + hour,
-                        settings.perIpPerHour()));
-        for (Counter counter : counters) {
-            if (count(counter.key()) >= counter.max()) {
-                return new SendDecision(false, counter.limit(), retryAfter);
+        List<Budget> budgets = List.of(
+                new Budget(Limit.USER, new SlotCounter(store, PREFIX + "user." + realmId + "." + userId + "." + hour,
+                        settings.perUserPerHour(), lifespan)),
+                new Budget(Limit.NUMBER, new SlotCounter(store, PREFIX + (enrolment ? "enrol-number." : "number.")
+                        + realmId + "." + digest(e164) + "." + hour, settings.perNumberPerHour(), lifespan)),
+                new Budget(Limit.IP, new SlotCounter(store, PREFIX + "ip." + realmId + "."
+                        + digest(String.valueOf(clientIp)) + "." + hour, settings.perIpPerHour(), lifespan)),
+                new Budget(Limit.REALM, new SlotCounter(store, PREFIX + "realm." + realmId + "." + hour,
+                        settings.realmPerHour(), lifespan)));
+        List<Runnable> taken = new ArrayList<>();
+        for (Budget budget : budgets) {
+            SlotCounter.Claim claim = budget.counter().claim(now, SlotCounter.Gate.OPEN);
+            if (!claim.claimed()) {
+                // This SMS will not go out: give back what it took from the budgets before.
+                taken.forEach(Runnable::run);
+                return new SendDecision(false, budget.limit(), retryAfter);
             }
-        }
-        for (Counter counter : counters) {
-            store().put(counter.key(), retryAfter + 60L, Map.of("n", Integer.toString(count(counter.key()) + 1)));
+            taken.add(() -> budget.counter().release(claim.slot()));
         }
         return new SendDecision(true, null, 0);
     }
 
     @Override
     public FailureStatus failures(RealmModel realm, UserModel user) {
-        Map<String, String> entry = store().get(failureKey(realm, user));
-        int failures = entry == null ? 0 : parse(entry.get("n"));
-        long last = entry == null ? 0 : parse(entry.get("last"));
-        return status(failures, last);
+        return failures(realm.getId(), user.getId(), Time.currentTime());
+    }
+
+    FailureStatus failures(String realmId, String userId, long now) {
+        SlotCounter counter = failureCounter(realmId, userId);
+        int count = counter.count();
+        return status(count, waitAfter(count, count == 0 ? 0 : counter.lastStamp(now), now));
     }
 
     @Override
-    public FailureStatus recordFailure(RealmModel realm, UserModel user) {
-        int failures = failures(realm, user).failures() + 1;
-        long now = Time.currentTime();
-        store().put(failureKey(realm, user), settings.blockSeconds(),
-                Map.of("n", Integer.toString(failures), "last", Long.toString(now)));
-        return status(failures, now);
+    public Attempt beginAttempt(RealmModel realm, UserModel user) {
+        return beginAttempt(realm.getId(), user.getId(), Time.currentTime());
+    }
+
+    Attempt beginAttempt(String realmId, String userId, long now) {
+        SlotCounter counter = failureCounter(realmId, userId);
+        SlotCounter.Claim claim = counter.claim(now, (count, last) -> waitAfter(count, last, now));
+        if (!claim.claimed()) {
+            return new RefusedAttempt(status(claim.count(), claim.full() ? Long.MAX_VALUE : claim.waitSeconds()));
+        }
+        return new Attempt() {
+            @Override
+            public FailureStatus refusal() {
+                return null;
+            }
+
+            @Override
+            public FailureStatus wrong() {
+                // Stamped only now: a slot without a stamp counts as taken just now, so a pause starts at once.
+                counter.stamp(claim.slot(), now);
+                return status(claim.count(), waitAfter(claim.count(), now, now));
+            }
+
+            @Override
+            public void right() {
+                counter.clear();
+            }
+        };
+    }
+
+    /** A try the count did not allow: nothing was claimed, so nothing is recorded or cleared afterwards. */
+    private record RefusedAttempt(FailureStatus refusal) implements Attempt {
+        @Override
+        public FailureStatus wrong() {
+            throw new IllegalStateException("the try was refused; no code may be compared");
+        }
+
+        @Override
+        public void right() {
+            throw new IllegalStateException("the try was refused; no code may be compared");
+        }
     }
 
     @Override
     public void resetFailures(RealmModel realm, UserModel user) {
-        store().remove(failureKey(realm, user));
+        failureCounter(realm.getId(), user.getId()).clear();
     }
 
     @Override
@@ -86,30 +142,30 @@ final class DefaultSmsLimiter implements SmsLimiter {
         return settings;
     }
 
-    private FailureStatus status(int failures, long last) {
-        long now = Time.currentTime();
-        if (failures > 0 && now - last >= settings.blockSeconds()) {
-            // The count is kept block-seconds after the last wrong code; the store may not have expired it yet.
-            return new FailureStatus(0, false, 0);
+    /**
+     * Seconds before the next try, from the count and the time of the last wrong code: the block after
+     * {@code failures-before-block} wrong codes lasts {@code block-seconds} after each further wrong code; before
+     * it, the progressive delay applies.
+     */
+    private long waitAfter(int failures, long last, long now) {
+        if (failures >= MAX_CONSECUTIVE_FAILURES) {
+            return Long.MAX_VALUE;
         }
-        if (failures >= settings.failuresBeforeBlock()) {
-            return new FailureStatus(failures, true, (int) Math.max(0, last + settings.blockSeconds() - now));
-        }
-        int wait = (int) Math.max(0, last + settings.delayAfter(failures) - now);
-        return new FailureStatus(failures, false, failures >= settings.failuresBeforeDelay() ? wait : 0);
+        long delay = failures >= settings.failuresBeforeBlock() ? settings.blockSeconds() : settings.delayAfter(failures);
+        return Math.max(0, last + delay - now);
     }
 
-    private int count(String key) {
-        Map<String, String> entry = store().get(key);
-        return entry == null ? 0 : parse(entry.get("n"));
+    private FailureStatus status(int failures, long wait) {
+        boolean blocked = failures >= settings.failuresBeforeBlock() && wait > 0;
+        return new FailureStatus(failures, blocked, (int) Math.min(Integer.MAX_VALUE, Math.max(0, wait)));
     }
 
-    private SingleUseObjectProvider store() {
-        return session.singleUseObjects();
+    private SlotCounter failureCounter(String realmId, String userId) {
+        return new SlotCounter(store, failureKey(realmId, userId), MAX_CONSECUTIVE_FAILURES, FAILURES_KEPT_SECONDS);
     }
 
-    private static String failureKey(RealmModel realm, UserModel user) {
-        return PREFIX + "failures." + realm.getId() + "." + user.getId();
+    private static String failureKey(String realmId, String userId) {
+        return PREFIX + "failures." + realmId + "." + userId;
     }
 
     /** Cache keys carry no phone number or address in clear. */
@@ -119,14 +175,6 @@ final class DefaultSmsLimiter implements SmsLimiter {
             return HexFormat.of().formatHex(hash, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int parse(String value) {
-        try {
-            return value == null ? 0 : Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 }

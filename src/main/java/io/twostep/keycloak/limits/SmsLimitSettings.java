@@ -16,7 +16,8 @@ import org.keycloak.Config;
  * @param failuresBeforeDelay wrong SMS codes (across logins and resends) before each further try waits (default 5,
  *                           1–100)
  * @param failuresBeforeBlock wrong SMS codes after which the SMS factor is blocked for the user (default 20, 2–100)
- * @param blockSeconds       how long the count is kept after the last wrong code, so how long a block lasts
+ * @param blockSeconds       how long the SMS factor stays blocked after each wrong code once {@code failuresBeforeBlock}
+ *                           is reached
  *                           (default 3600, 60–604800)
  */
 public record SmsLimitSettings(int perUserPerHour, int perNumberPerHour, int perIpPerHour, int realmPerHour,

@@ -6,7 +6,8 @@ import org.keycloak.provider.Provider;
 
 /**
  * Cluster-wide SMS limits (send budgets and the account-level wrong-code counter), kept in Keycloak's
- * {@code SingleUseObjectProvider} so every node sees them and nothing lives in JVM memory.
+ * {@code SingleUseObjectProvider} so every node sees them and nothing lives in JVM memory. Every budget and the
+ * wrong-code count must stay exact under concurrent requests: a check and its count are one atomic step.
  */
 public interface SmsLimiter extends Provider {
 
@@ -45,11 +46,42 @@ public interface SmsLimiter extends Provider {
      */
     SendDecision trySend(RealmModel realm, UserModel user, String e164, String clientIp, boolean enrolment);
 
+    /**
+     * One try of a code, counted against the account's wrong-code count before the code is compared, so that
+     * concurrent tries cannot pass the count's limits.
+     */
+    interface Attempt {
+        /** @return {@code null} when the code may be compared; otherwise the standing that refused the try */
+        FailureStatus refusal();
+
+        /**
+         * The code was wrong: the try stays counted.
+         *
+         * @return the standing after it
+         * @throws IllegalStateException when the try was refused
+         */
+        FailureStatus wrong();
+
+        /**
+         * The code was right: the count is cleared.
+         *
+         * @throws IllegalStateException when the try was refused
+         */
+        void right();
+    }
+
     /** @return the user's wrong-code standing now */
     FailureStatus failures(RealmModel realm, UserModel user);
 
-    /** Counts one wrong code. @return the standing after it */
-    FailureStatus recordFailure(RealmModel realm, UserModel user);
+    /**
+     * Reserves one try of a code. The count persists until a correct code or an admin clears it (NIST SP 800-63B
+     * §3.2.2); after {@code failures-before-delay} wrong codes each try waits, after {@code failures-before-block}
+     * each wrong code blocks the factor for {@code block-seconds}, and at 100 the factor stays blocked until an admin
+     * clears the count.
+     *
+     * @return the try, or its refusal
+     */
+    Attempt beginAttempt(RealmModel realm, UserModel user);
 
     /** Clears the user's wrong-code count (after a correct code, or by an admin). */
     void resetFailures(RealmModel realm, UserModel user);

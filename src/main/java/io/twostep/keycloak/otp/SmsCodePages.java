@@ -24,7 +24,7 @@ public final class SmsCodePages {
     public static LoginFormsProvider afterSend(SmsCodeStep step, LoginFormsProvider form,
                                                SmsCodeStep.SendOutcome outcome, String e164, boolean enrolment) {
         fill(step, form, e164, enrolment);
-        if (outcome instanceof SmsCodeStep.SendOutcome.Sent sent && step.state().sends() > 1) {
+        if (outcome instanceof SmsCodeStep.SendOutcome.Sent sent && step.state().sends(step.settings()) > 1) {
             form.setInfo("twoStepSmsNewCodeSent", sent.maskedNumber());
         } else if (outcome instanceof SmsCodeStep.SendOutcome.Cooldown cooldown) {
             form.setError("twoStepSmsCooldown", Integer.toString(cooldown.seconds()));

@@ -1,15 +1,17 @@
 package io.twostep.keycloak.otp;
 
+import io.twostep.keycloak.limits.SlotCounter;
+
 import java.util.function.Predicate;
 
 /**
- * The one-time code of one login (or one enrolment), kept as notes of the authentication session so that every
- * cluster node sees it. Holds only a keyed hash of the code, when it expires, how many wrong entries it took,
- * and how many SMS this login sent and when the last one went out. Decisions take the current time in epoch
- * seconds, so tests can move the clock.
+ * The one-time code of one login (or one enrolment). The code itself is kept as notes of the authentication session
+ * so that every cluster node sees it: only a keyed hash of the code, when it expires, and which send issued it. The
+ * counters (SMS sent in this login and when, wrong entries of each code, the single use of a correct code) are
+ * {@link SlotCounter}s, so that concurrent requests of one login can neither send more SMS nor try more codes than
+ * allowed. Decisions take the current time in epoch seconds, so tests can move the clock.
  */
 public final class SmsCodeState {
-
     /** Where notes are read and written (the authentication session's auth notes in production). */
     public interface Notes {
         String get(String key);
@@ -21,8 +23,8 @@ public final class SmsCodeState {
 
     /** Whether another SMS may be sent now. */
     public sealed interface SendDecision {
-        /** Sending is allowed. */
-        record Allowed() implements SendDecision {
+        /** Sending is allowed; {@code slot} is the send's number in this login (1-based), 0 when only asked. */
+        record Allowed(int slot) implements SendDecision {
         }
 
         /** The previous SMS is too recent; wait {@code seconds}. */
@@ -55,83 +57,119 @@ public final class SmsCodeState {
         BLOCKED
     }
 
+    /** How long this login's counters are kept, in seconds: longer than any authentication session lives. */
+    static final long COUNTER_LIFESPAN_SECONDS = 24 * 3600;
+
     private final Notes notes;
+    private final SlotCounter.Store counters;
+    private final String counterKey;
     private final String hashKey;
     private final String expiresKey;
-    private final String wrongKey;
-    private final String sendsKey;
-    private final String lastSentKey;
+    private final String codeKey;
 
     /**
-     * @param notes  note storage
-     * @param prefix distinguishes states that share one authentication session (login vs. enrolment)
+     * @param notes      note storage of the authentication session
+     * @param counters   where the counters live (Keycloak's single-use object store in production)
+     * @param counterKey unique per authentication session, tab and step: the counters' key prefix
+     * @param prefix     distinguishes states that share one authentication session (login vs. enrolment)
      */
-    public SmsCodeState(Notes notes, String prefix) {
+    public SmsCodeState(Notes notes, SlotCounter.Store counters, String counterKey, String prefix) {
         this.notes = notes;
+        this.counters = counters;
+        this.counterKey = counterKey;
         this.hashKey = prefix + ".hash";
         this.expiresKey = prefix + ".expires";
-        this.wrongKey = prefix + ".wrong";
-        this.sendsKey = prefix + ".sends";
-        this.lastSentKey = prefix + ".last-sent";
+        this.codeKey = prefix + ".code";
     }
 
     /**
+     * Looks without counting anything.
+     *
      * @param now      epoch seconds
      * @param settings the step's settings
-     * @return whether an SMS may be sent now (SECURITY.md S06)
+     * @return whether an SMS could be sent now (cooldown, per-login cap)
      */
     public SendDecision nextSend(long now, SmsCodeSettings settings) {
-        if (sends() >= settings.sendsPerLogin()) {
+        if (sends(settings) >= settings.sendsPerLogin()) {
             return new SendDecision.CapReached();
         }
         int wait = cooldownRemaining(now, settings);
-        return wait > 0 ? new SendDecision.Cooldown(wait) : new SendDecision.Allowed();
+        return wait > 0 ? new SendDecision.Cooldown(wait) : new SendDecision.Allowed(0);
     }
 
     /**
-     * @return seconds until the next SMS may be sent, 0 when it may be sent now
+     * Takes one of this login's sends if the cooldown and the per-login cap allow it, atomically: of concurrent
+     * requests, only as many as the cap allows get one, and only one per cooldown.
+     *
+     * @param now      epoch seconds
+     * @param settings the step's settings
+     * @return {@link SendDecision.Allowed} with the send's slot, or why not
      */
-    public int cooldownRemaining(long now, SmsCodeSettings settings) {
-        long last = longNote(lastSentKey);
-        if (last <= 0) {
-            return 0;
+    public SendDecision claimSend(long now, SmsCodeSettings settings) {
+        SlotCounter.Claim claim = sendCounter(settings).claim(now,
+                (count, last) -> count == 0 ? 0 : last + settings.resendCooldownSeconds() - now);
+        if (claim.claimed()) {
+            return new SendDecision.Allowed(claim.slot());
         }
-        return (int) Math.max(0, last + settings.resendCooldownSeconds() - now);
+        return claim.full() ? new SendDecision.CapReached() : new SendDecision.Cooldown((int) claim.waitSeconds());
     }
 
-    /** @return SMS this login still may send */
-    public int sendsLeft(SmsCodeSettings settings) {
-        return Math.max(0, settings.sendsPerLogin() - sends());
-    }
-
-    /** @return SMS sent (or attempted) in this login so far */
-    public int sends() {
-        return (int) longNote(sendsKey);
+    /**
+     * Gives a claimed send back: a later check refused the SMS and nothing was sent.
+     *
+     * @param slot the slot from {@link #claimSend}
+     */
+    public void releaseSend(int slot, SmsCodeSettings settings) {
+        sendCounter(settings).release(slot);
     }
 
     /**
      * Records that an SMS is about to be sent, before the gateway is called, so that a failing or slow gateway
-     * still uses up the budget. Voids the previous code (S08).
+     * still uses up the send and starts the cooldown. Voids the previous code (a resend invalidates it).
+     *
+     * @param slot the slot from {@link #claimSend}
      */
-    public void recordSendAttempt(long now) {
-        notes.set(sendsKey, Integer.toString(sends() + 1));
-        notes.set(lastSentKey, Long.toString(now));
+    public void recordSendAttempt(int slot, long now, SmsCodeSettings settings) {
+        sendCounter(settings).stamp(slot, now);
         voidCode();
     }
 
-    /** Records the keyed hash of a code that the gateway accepted. */
-    public void recordIssued(String codeHash, long now, SmsCodeSettings settings) {
+    /** Records the keyed hash of a code that the gateway accepted, issued by send {@code slot}. */
+    public void recordIssued(int slot, String codeHash, long now, SmsCodeSettings settings) {
         notes.set(hashKey, codeHash);
         notes.set(expiresKey, Long.toString(now + settings.codeTtlSeconds()));
-        notes.set(wrongKey, "0");
+        notes.set(codeKey, Integer.toString(slot));
     }
 
-    /** @return where the current code stands */
+    /**
+     * @param now epoch seconds
+     * @return seconds until the next SMS may be sent, 0 when it may be sent now
+     */
+    public int cooldownRemaining(long now, SmsCodeSettings settings) {
+        SlotCounter sends = sendCounter(settings);
+        if (sends.count() == 0) {
+            return 0;
+        }
+        return (int) Math.max(0, sends.lastStamp(now) + settings.resendCooldownSeconds() - now);
+    }
+
+    /** @return SMS this login still may send */
+    public int sendsLeft(SmsCodeSettings settings) {
+        return Math.max(0, settings.sendsPerLogin() - sends(settings));
+    }
+
+    /** @return SMS sent (or attempted) in this login so far */
+    public int sends(SmsCodeSettings settings) {
+        return sendCounter(settings).count();
+    }
+
+    /** @return where the current code stands; unreadable notes read as a used-up code */
     public Status status(long now, SmsCodeSettings settings) {
         if (notes.get(hashKey) == null) {
             return Status.NONE;
         }
-        if (longNote(wrongKey) >= settings.attemptsPerCode()) {
+        int code = code();
+        if (code < 1 || wrongCounter(code, settings).count() >= settings.attemptsPerCode()) {
             return Status.EXHAUSTED;
         }
         if (now >= longNote(expiresKey)) {
@@ -140,18 +178,16 @@ public final class SmsCodeState {
         return Status.ACTIVE;
     }
 
-    /** @return seconds the current code stays valid, 0 when there is none or it expired */
-    public int secondsLeft(long now) {
-        return notes.get(hashKey) == null ? 0 : (int) Math.max(0, longNote(expiresKey) - now);
-    }
-
-    /** @return wrong entries the current code still takes before it is void */
+    /** @return wrong entries the current code still takes before it is void, 0 when there is no readable code */
     public int attemptsLeft(SmsCodeSettings settings) {
-        return (int) Math.max(0, settings.attemptsPerCode() - longNote(wrongKey));
+        int code = code();
+        return code < 1 ? 0 : Math.max(0, settings.attemptsPerCode() - wrongCounter(code, settings).count());
     }
 
     /**
-     * Checks an entered code. A correct code is single-use: the state is cleared (S03).
+     * Checks an entered code. Each check takes one of the code's entries before comparing, so concurrent checks
+     * cannot try more than the code allows; a correct code is single-use, also between concurrent requests. The
+     * send counters stay: this login's sends remain spent.
      *
      * @param matchesStoredHash tells whether the stored hash belongs to the entered code
      */
@@ -166,27 +202,46 @@ public final class SmsCodeState {
             default:
                 break;
         }
-        if (matchesStoredHash.test(notes.get(hashKey))) {
-            clear();
+        int code = code();
+        String hash = notes.get(hashKey);
+        SlotCounter.Claim entry = wrongCounter(code, settings).claim(now, SlotCounter.Gate.OPEN);
+        if (!entry.claimed()) {
+            return Verification.EXHAUSTED;
+        }
+        if (matchesStoredHash.test(hash)) {
+            if (!counters.putIfAbsent(codeCounterKey(code) + ".used", COUNTER_LIFESPAN_SECONDS)) {
+                return Verification.NO_CODE; // a concurrent request used it first
+            }
+            voidCode();
             return Verification.ACCEPTED;
         }
-        long wrong = longNote(wrongKey) + 1;
-        notes.set(wrongKey, Long.toString(wrong));
-        return wrong >= settings.attemptsPerCode() ? Verification.WRONG_AND_EXHAUSTED : Verification.WRONG;
+        return entry.slot() >= settings.attemptsPerCode() ? Verification.WRONG_AND_EXHAUSTED : Verification.WRONG;
     }
 
     /** Voids the current code but keeps the send counters, so cooldown and cap still hold. */
     public void voidCode() {
         notes.remove(hashKey);
         notes.remove(expiresKey);
-        notes.remove(wrongKey);
+        notes.remove(codeKey);
     }
 
-    /** Forgets the code and the send counters. */
-    public void clear() {
-        voidCode();
-        notes.remove(sendsKey);
-        notes.remove(lastSentKey);
+    private SlotCounter sendCounter(SmsCodeSettings settings) {
+        return new SlotCounter(counters, counterKey + ".sends", settings.sendsPerLogin(), COUNTER_LIFESPAN_SECONDS);
+    }
+
+    private SlotCounter wrongCounter(int code, SmsCodeSettings settings) {
+        return new SlotCounter(counters, codeCounterKey(code) + ".wrong", settings.attemptsPerCode(),
+                COUNTER_LIFESPAN_SECONDS);
+    }
+
+    private String codeCounterKey(int code) {
+        return counterKey + ".code." + code;
+    }
+
+    /** @return the send that issued the current code, or 0 when the note is missing or unreadable */
+    private int code() {
+        long code = longNote(codeKey);
+        return code > 0 && code <= Integer.MAX_VALUE ? (int) code : 0;
     }
 
     private long longNote(String key) {

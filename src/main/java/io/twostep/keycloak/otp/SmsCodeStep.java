@@ -1,5 +1,6 @@
 package io.twostep.keycloak.otp;
 
+import io.twostep.keycloak.limits.SingleUseSlots;
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
@@ -85,8 +86,9 @@ public final class SmsCodeStep {
         this.realm = realm;
         this.user = user;
         this.settings = settings;
-        this.state = new SmsCodeState(new AuthNotes(authSession), notePrefix);
         this.sessionBinding = authSession.getParentSession().getId() + "/" + authSession.getTabId() + "/" + notePrefix;
+        this.state = new SmsCodeState(new AuthNotes(authSession), new SingleUseSlots(session),
+                "two-step.code." + sessionBinding, notePrefix);
         this.enrolment = enrolment;
     }
 
@@ -115,41 +117,21 @@ public final class SmsCodeStep {
      */
     public SendOutcome send(String e164, EventBuilder event) {
         long now = Time.currentTime();
-        SmsCodeState.SendDecision decision = state.nextSend(now, settings);
+        SmsCodeState.SendDecision decision = state.claimSend(now, settings);
         if (decision instanceof SmsCodeState.SendDecision.Cooldown cooldown) {
             return new SendOutcome.Cooldown(cooldown.seconds());
         }
         if (decision instanceof SmsCodeState.SendDecision.CapReached) {
             return new SendOutcome.CapReached();
         }
+        int slot = ((SmsCodeState.SendDecision.Allowed) decision).slot();
         String masked = PhoneNumbers.mask(e164);
-        if (!ConfigureSmsOtpFactory.phonePolicy(realm).check(e164).accepted()) {
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.SEND_FAILED)
-                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
-                    .detail(TwoStepEvents.REASON, "number_not_allowed")
-                    .error(TwoStepEvents.ERROR_SEND_FAILED);
-            return new SendOutcome.NumberNotAllowed();
+        SendOutcome refused = refusal(e164, masked, event);
+        if (refused != null) {
+            state.releaseSend(slot, settings); // nothing was sent: this login keeps the send
+            return refused;
         }
-        SmsLimiter.FailureStatus failures = limiter().failures(realm, user);
-        if (failures.blocked()) {
-            return new SendOutcome.Blocked(failures.waitSeconds());
-        }
-        SmsLimiter.SendDecision allowed = limiter().trySend(realm, user, e164,
-                session.getContext().getConnection().getRemoteAddr(), enrolment);
-        if (!allowed.allowed()) {
-            String limit = allowed.limit().name().toLowerCase(Locale.ROOT);
-            LOG.warnf("SMS limit '%s' reached for user %s in realm %s; next window in %d s", limit, user.getId(),
-                    realm.getName(), allowed.retryAfter());
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.LIMIT_HIT)
-                    .detail(TwoStepEvents.LIMIT, limit)
-                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
-                    .error(allowed.limit() == SmsLimiter.Limit.REALM
-                            ? TwoStepEvents.ERROR_REALM_BUDGET_SPENT : TwoStepEvents.ERROR_LIMIT_REACHED);
-            return new SendOutcome.Limited(allowed.limit(), allowed.retryAfter());
-        }
-        state.recordSendAttempt(now);
+        state.recordSendAttempt(slot, now, settings);
         String code = SecretGenerator.getInstance().randomString(settings.codeLength(), SecretGenerator.DIGITS);
         try {
             CodeHasher hasher = hasher();
@@ -159,7 +141,7 @@ public final class SmsCodeStep {
                 throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled");
             }
             SentSms sent = sender.send(e164, text);
-            state.recordIssued(hasher.hash(binding(e164), code), now, settings);
+            state.recordIssued(slot, hasher.hash(binding(e164), code), now, settings);
             event.clone().event(EventType.CUSTOM_REQUIRED_ACTION).user(user)
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_SENT)
                     .detail(TwoStepEvents.MASKED_NUMBER, masked)
@@ -176,6 +158,42 @@ public final class SmsCodeStep {
                     .error(TwoStepEvents.ERROR_SEND_FAILED);
             return new SendOutcome.Failed(e.getReason());
         }
+    }
+
+    /**
+     * The checks beyond this login's own sends, in order: the realm's phone policy, the account's wrong-code block,
+     * the hourly budgets (which count the SMS when they let it go).
+     *
+     * @return why the SMS must not go out (with its event emitted), or {@code null} when it may
+     */
+    private SendOutcome refusal(String e164, String masked, EventBuilder event) {
+        if (!ConfigureSmsOtpFactory.phonePolicy(realm).check(e164).accepted()) {
+            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
+                    .detail(TwoStepEvents.EVENT, TwoStepEvents.SEND_FAILED)
+                    .detail(TwoStepEvents.MASKED_NUMBER, masked)
+                    .detail(TwoStepEvents.REASON, "number_not_allowed")
+                    .error(TwoStepEvents.ERROR_SEND_FAILED);
+            return new SendOutcome.NumberNotAllowed();
+        }
+        SmsLimiter.FailureStatus failures = limiter().failures(realm, user);
+        if (failures.blocked()) {
+            return new SendOutcome.Blocked(failures.waitSeconds());
+        }
+        SmsLimiter.SendDecision allowed = limiter().trySend(realm, user, e164,
+                session.getContext().getConnection().getRemoteAddr(), enrolment);
+        if (allowed.allowed()) {
+            return null;
+        }
+        String limit = allowed.limit().name().toLowerCase(Locale.ROOT);
+        LOG.warnf("SMS limit '%s' reached for user %s in realm %s; next window in %d s", limit, user.getId(),
+                realm.getName(), allowed.retryAfter());
+        event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
+                .detail(TwoStepEvents.EVENT, TwoStepEvents.LIMIT_HIT)
+                .detail(TwoStepEvents.LIMIT, limit)
+                .detail(TwoStepEvents.MASKED_NUMBER, masked)
+                .error(allowed.limit() == SmsLimiter.Limit.REALM
+                        ? TwoStepEvents.ERROR_REALM_BUDGET_SPENT : TwoStepEvents.ERROR_LIMIT_REACHED);
+        return new SendOutcome.Limited(allowed.limit(), allowed.retryAfter());
     }
 
     /**
@@ -218,17 +236,21 @@ public final class SmsCodeStep {
             // No code to guess at: say why (expired, used up, none) without counting anything.
             return state.verify(hash -> false, Time.currentTime(), settings);
         }
-        if (failures.waitSeconds() > 0) {
-            return SmsCodeState.Verification.DELAYED;
+        SmsLimiter.Attempt attempt = limiter().beginAttempt(realm, user);
+        if (attempt.refusal() != null) {
+            failures = attempt.refusal();
+            return failures.blocked() ? SmsCodeState.Verification.BLOCKED : SmsCodeState.Verification.DELAYED;
         }
         CodeHasher hasher = hasher();
         SmsCodeState.Verification verification =
                 state.verify(hash -> hasher.matches(hash, binding(e164), code), Time.currentTime(), settings);
         if (verification == SmsCodeState.Verification.ACCEPTED) {
-            limiter().resetFailures(realm, user);
-        } else if (verification == SmsCodeState.Verification.WRONG
-                || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {
-            failures = limiter().recordFailure(realm, user);
+            attempt.right();
+            failures = new SmsLimiter.FailureStatus(0, false, 0);
+        } else {
+            // Every try the account reserved stays counted unless the code was right, even one that found the
+            // code used up by a concurrent request.
+            failures = attempt.wrong();
             if (failures.blocked() && failures.failures() == limiter().settings().failuresBeforeBlock()) {
                 event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
                         .detail(TwoStepEvents.EVENT, TwoStepEvents.FACTOR_BLOCKED)

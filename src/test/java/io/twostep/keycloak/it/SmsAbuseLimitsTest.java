@@ -1,6 +1,8 @@
 package io.twostep.keycloak.it;
 
+import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.LimitsServerConfig;
+import io.twostep.keycloak.support.RawBrowser;
 import io.twostep.keycloak.support.TestUsers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -22,7 +24,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -213,8 +222,75 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         assertLoggedIn();
     }
 
+    /**
+     * 12 new accounts post the same number on the enrolment page at the same instant, three bursts in a row (real
+     * HTTP, one thread and one client address per account): the number gets exactly its enrolment budget.
+     */
     @Test
     @Order(6)
+    void simultaneousEnrolmentsOfOneNumberGetExactlyItsBudget() throws Exception {
+        String number = TestUsers.newNumber();
+        for (int burst = 0; burst < 3; burst++) {
+            List<RawBrowser> browsers = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String username = "burst-enrol-" + burst + "-" + i;
+                TestUsers.needingEnrolment(realm.admin(), username, null);
+                RawBrowser browser = new RawBrowser("198.19." + burst + "." + (i + 1));
+                browser.signIn(oauth.loginForm().build(), username, TestUsers.PASSWORD);
+                assertTrue(browser.hasForm("kc-sms-enrol-form"), () -> username + " is asked for a number: " + browser.page());
+                browsers.add(browser);
+            }
+            List<String> pages = inParallel(browsers,
+                    b -> b.submit("kc-sms-enrol-form", Map.of("phoneNumber", number, "send", "true")));
+            assertTrue(pages.stream().noneMatch(p -> p.contains("Internal Server Error")), "no 500 in the burst");
+        }
+        assertEquals(LimitsServerConfig.PER_NUMBER, vonage.to(number).size(), "36 tries, one number, its budget");
+    }
+
+    /**
+     * One account, as many parallel logins as it gets codes, all posting wrong codes at the same instant, round
+     * after round, with Keycloak's brute-force detection off: exactly {@code failures-before-delay} codes are
+     * compared, and the account's count says so; every other try is told to wait.
+     */
+    @Test
+    @Order(7)
+    void simultaneousWrongCodesFromParallelLoginsAreCountedExactly() throws Exception {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "burst-codes", number);
+        List<RawBrowser> browsers = new ArrayList<>();
+        for (int i = 0; i < LimitsServerConfig.PER_USER; i++) {
+            RawBrowser browser = new RawBrowser("198.19.9." + (i + 1));
+            browser.signIn(oauth.loginForm().build(), "burst-codes", TestUsers.PASSWORD);
+            int login = i + 1;
+            assertTrue(browser.hasForm("kc-sms-otp-form"), () -> "login " + login + " got a code: " + browser.page());
+            browsers.add(browser);
+        }
+        assertEquals(LimitsServerConfig.PER_USER, vonage.to(number).size());
+        List<String> sent = vonage.to(number).stream().map(FakeVonage.Sms::code).toList();
+        String wrong = java.util.stream.Stream.of("000000", "111111", "222222", "333333", "444444")
+                .filter(c -> !sent.contains(c)).findFirst().orElseThrow();
+
+        long started = System.nanoTime();
+        int compared = 0;
+        int waiting = 0;
+        for (int round = 0; round < 3; round++) {
+            for (String page : inParallel(browsers, b -> b.submit("kc-sms-otp-form", Map.of("code", wrong)))) {
+                compared += page.contains("That code is not right.") || page.contains("Ask for a new code.") ? 1 : 0;
+                waiting += page.contains("Too many wrong codes. Wait ") ? 1 : 0;
+            }
+        }
+        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        assertTrue(seconds < 14, "the rounds must fall within the first pause (15 s), took " + seconds + " s");
+        assertEquals(LimitsServerConfig.FAILURES_BEFORE_DELAY, compared, "codes compared");
+        assertEquals(3 * LimitsServerConfig.PER_USER - compared, waiting, "every other try is told to wait");
+        String url = realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/two-step/users/"
+                + TestUsers.id(realm.admin(), "burst-codes") + "/sms-failures";
+        assertTrue(admin("GET", url, adminToken()).body().contains(
+                "\"failures\":" + LimitsServerConfig.FAILURES_BEFORE_DELAY), "the account's count is exact");
+    }
+
+    @Test
+    @Order(9)
     void realmBudgetStopsSmsForTheRealmAndRaisesAnEvent() {
         String message = null;
         for (int i = 0; i < LimitsServerConfig.REALM + 5 && message == null; i++) {
@@ -229,6 +305,33 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
                 null, null, null, 0, 1000);
         assertTrue(events.stream().anyMatch(e -> "sms_realm_budget_spent".equals(e.getError())),
                 "an event the admin can alert on");
+    }
+
+    interface BrowserCall {
+        String call(RawBrowser browser) throws Exception;
+    }
+
+    /** Runs {@code call} on every browser at the same instant, one thread each. @return the pages, in order */
+    private static List<String> inParallel(List<RawBrowser> browsers, BrowserCall call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(browsers.size());
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String>> pages = new ArrayList<>();
+            for (RawBrowser browser : browsers) {
+                pages.add(pool.submit(() -> {
+                    start.await();
+                    return call.call(browser);
+                }));
+            }
+            start.countDown();
+            List<String> result = new ArrayList<>();
+            for (Future<String> page : pages) {
+                result.add(page.get(60, TimeUnit.SECONDS));
+            }
+            return result;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private void chooseSms() {

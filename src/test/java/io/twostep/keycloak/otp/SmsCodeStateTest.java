@@ -1,18 +1,19 @@
 package io.twostep.keycloak.otp;
 
+import io.twostep.keycloak.limits.MemorySlots;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SmsCodeStateTest {
 
     private final Map<String, String> store = new HashMap<>();
+    private final MemorySlots slots = new MemorySlots();
     private final SmsCodeState state = new SmsCodeState(new SmsCodeState.Notes() {
         public String get(String key) {
             return store.get(key);
@@ -25,12 +26,14 @@ class SmsCodeStateTest {
         public void remove(String key) {
             store.remove(key);
         }
-    }, "t");
+    }, slots, "c", "t");
     private final SmsCodeSettings settings = SmsCodeSettings.DEFAULTS;
 
     private void issue(String hash, long now) {
-        state.recordSendAttempt(now);
-        state.recordIssued(hash, now, settings);
+        SmsCodeState.SendDecision decision = state.claimSend(now, settings);
+        int slot = ((SmsCodeState.SendDecision.Allowed) decision).slot();
+        state.recordSendAttempt(slot, now, settings);
+        state.recordIssued(slot, hash, now, settings);
     }
 
     @Test
@@ -63,20 +66,23 @@ class SmsCodeStateTest {
         issue("A", 1000);
         SmsCodeState.SendDecision early = state.nextSend(1010, settings);
         assertEquals(new SmsCodeState.SendDecision.Cooldown(20), early);
+        assertEquals(new SmsCodeState.SendDecision.Cooldown(20), state.claimSend(1010, settings));
         issue("B", 1030);
         issue("C", 1060);
         assertInstanceOf(SmsCodeState.SendDecision.CapReached.class, state.nextSend(5000, settings));
+        assertInstanceOf(SmsCodeState.SendDecision.CapReached.class, state.claimSend(5000, settings));
         assertEquals(0, state.sendsLeft(settings));
     }
 
     @Test
     void aNewSendVoidsTheOldCodeButKeepsTheCounters() {
         issue("A", 1000);
-        state.recordSendAttempt(1030); // gateway then fails: no new hash
+        int slot = ((SmsCodeState.SendDecision.Allowed) state.claimSend(1030, settings)).slot();
+        state.recordSendAttempt(slot, 1030, settings); // gateway then fails: no new hash
         assertEquals(SmsCodeState.Status.NONE, state.status(1031, settings));
-        assertEquals(2, state.sends());
+        assertEquals(2, state.sends(settings));
         state.voidCode();
-        assertEquals(2, state.sends());
+        assertEquals(2, state.sends(settings));
     }
 
     @Test
@@ -85,8 +91,47 @@ class SmsCodeStateTest {
         store.put("t.expires", "not a number");
         assertEquals(SmsCodeState.Status.EXPIRED, state.status(1001, settings));
         store.put("t.expires", "2000");
-        store.put("t.wrong", "-7");
-        assertTrue(state.attemptsLeft(settings) >= 5);
-        assertFalse(state.status(1001, settings) == SmsCodeState.Status.EXHAUSTED);
+        for (String tampered : new String[]{"-7", "0", "x", "99999999999"}) {
+            store.put("t.code", tampered);
+            assertEquals(SmsCodeState.Status.EXHAUSTED, state.status(1001, settings), tampered);
+            assertEquals(0, state.attemptsLeft(settings), tampered);
+            assertEquals(SmsCodeState.Verification.EXHAUSTED, state.verify("H"::equals, 1001, settings), tampered);
+        }
+    }
+
+    @Test
+    void aReleasedSendIsNotCounted() {
+        int slot = ((SmsCodeState.SendDecision.Allowed) state.claimSend(1000, settings)).slot();
+        state.releaseSend(slot, settings);
+        assertEquals(0, state.sends(settings));
+        assertInstanceOf(SmsCodeState.SendDecision.Allowed.class, state.claimSend(1000, settings));
+    }
+
+    /** 16 requests of one login post the same code at once: at most 5 are compared, and one right code wins once. */
+    @Test
+    void concurrentEntriesNeverPassTheCodesAttemptsAndARightCodeIsUsedOnce() throws Exception {
+        issue("H", 1000);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger compared = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<java.util.concurrent.Future<SmsCodeState.Verification>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                return state.verify(hash -> {
+                    compared.incrementAndGet();
+                    return "H".equals(hash);
+                }, 1001, settings);
+            }));
+        }
+        start.countDown();
+        int accepted = 0;
+        for (java.util.concurrent.Future<SmsCodeState.Verification> result : results) {
+            accepted += result.get(30, java.util.concurrent.TimeUnit.SECONDS) == SmsCodeState.Verification.ACCEPTED
+                    ? 1 : 0;
+        }
+        pool.shutdown();
+        assertEquals(1, accepted);
+        assertTrue(compared.get() <= settings.attemptsPerCode(), "compared " + compared.get());
     }
 }

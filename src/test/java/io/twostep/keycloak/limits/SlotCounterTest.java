@@ -1,0 +1,145 @@
+package io.twostep.keycloak.limits;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SlotCounterTest {
+
+    private final MemorySlots store = new MemorySlots();
+
+    @Test
+    void countsUpToTheMaximumAndNoFurther() {
+        SlotCounter counter = new SlotCounter(store, "c", 7, 60);
+        for (int i = 1; i <= 7; i++) {
+            SlotCounter.Claim claim = counter.claim(1000, SlotCounter.Gate.OPEN);
+            assertEquals(i, claim.slot());
+            assertEquals(i, counter.count());
+        }
+        SlotCounter.Claim refused = counter.claim(1000, SlotCounter.Gate.OPEN);
+        assertFalse(refused.claimed());
+        assertTrue(refused.full());
+        assertEquals(7, refused.count());
+        assertEquals(7, store.size());
+    }
+
+    @Test
+    void countIsFoundForEveryFillOfALargeCounter() {
+        SlotCounter counter = new SlotCounter(store, "big", 1000, 60);
+        for (int i = 1; i <= 1000; i++) {
+            counter.claim(1000, SlotCounter.Gate.OPEN);
+            assertEquals(i, counter.count());
+        }
+        assertTrue(counter.claim(1000, SlotCounter.Gate.OPEN).full());
+    }
+
+    @Test
+    void gateMakesAClaimWaitFromTheLastStamp() {
+        SlotCounter counter = new SlotCounter(store, "g", 3, 60);
+        SlotCounter.Gate thirtySeconds = (count, last) -> count == 0 ? 0 : last + 30 - 1010;
+        SlotCounter.Claim first = counter.claim(1000, thirtySeconds);
+        assertEquals(1, first.slot());
+        // Not stamped yet: counts as claimed just now.
+        assertEquals(1010, counter.lastStamp(1010));
+        counter.stamp(first.slot(), 1000);
+        SlotCounter.Claim early = counter.claim(1010, thirtySeconds);
+        assertFalse(early.claimed());
+        assertFalse(early.full());
+        assertEquals(20, early.waitSeconds());
+        assertEquals(2, counter.claim(1030, (count, last) -> last + 30 - 1030).slot());
+    }
+
+    @Test
+    void aSlotGivenBackIsClaimedAgainAndTheBoundHolds() {
+        SlotCounter counter = new SlotCounter(store, "r", 4, 60);
+        for (int i = 0; i < 4; i++) {
+            counter.claim(1000, SlotCounter.Gate.OPEN);
+        }
+        counter.release(2); // a gap in the middle
+        assertEquals(2, counter.claim(1000, SlotCounter.Gate.OPEN).slot());
+        assertTrue(counter.claim(1000, SlotCounter.Gate.OPEN).full());
+        assertEquals(4, store.size());
+    }
+
+    @Test
+    void clearEmptiesTheCounter() {
+        SlotCounter counter = new SlotCounter(store, "x", 5, 60);
+        counter.claim(1000, SlotCounter.Gate.OPEN);
+        counter.claim(1000, SlotCounter.Gate.OPEN);
+        counter.clear();
+        assertEquals(0, counter.count());
+        assertEquals(0, store.size());
+        assertEquals(1, counter.claim(1000, SlotCounter.Gate.OPEN).slot());
+    }
+
+    @Test
+    void refusesMeaninglessBounds() {
+        assertThrows(IllegalArgumentException.class, () -> new SlotCounter(store, "n", 0, 60));
+        assertThrows(IllegalArgumentException.class, () -> new SlotCounter(store, "n", 3, 0));
+    }
+
+    /** 48 threads released at once, 10 claims each, against a maximum of 25: exactly 25 succeed. */
+    @Test
+    void concurrentClaimsNeverPassTheMaximum() throws Exception {
+        int threads = 48;
+        SlotCounter counter = new SlotCounter(store, "burst", 25, 60);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                int won = 0;
+                for (int i = 0; i < 10; i++) {
+                    if (counter.claim(1000, SlotCounter.Gate.OPEN).claimed()) {
+                        won++;
+                    }
+                }
+                return won;
+            }));
+        }
+        start.countDown();
+        int total = 0;
+        for (Future<Integer> result : results) {
+            total += result.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertEquals(25, total);
+        assertEquals(25, counter.count());
+        assertEquals(25, store.size());
+    }
+
+    /** With a gate, concurrent claims after the first wait: one claim per cooldown, however many arrive. */
+    @Test
+    void concurrentClaimsThroughAGateTakeOneSlot() throws Exception {
+        SlotCounter counter = new SlotCounter(store, "cool", 3, 60);
+        counter.stamp(counter.claim(1000, SlotCounter.Gate.OPEN).slot(), 1000);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                return counter.claim(1030, (count, last) -> last + 30 - 1030).claimed();
+            }));
+        }
+        start.countDown();
+        int won = 0;
+        for (Future<Boolean> result : results) {
+            won += result.get(30, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        pool.shutdown();
+        assertEquals(1, won, "the winner's slot is not stamped yet, so the others see it as taken just now");
+    }
+}
