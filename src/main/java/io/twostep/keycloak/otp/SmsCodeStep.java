@@ -8,6 +8,7 @@ import io.twostep.keycloak.sms.SentSms;
 import io.twostep.keycloak.sms.SmsSendException;
 import io.twostep.keycloak.sms.SmsSender;
 import org.jboss.logging.Logger;
+import org.keycloak.Config;
 import org.keycloak.common.util.SecretGenerator;
 import org.keycloak.common.util.Time;
 import org.keycloak.crypto.Algorithm;
@@ -26,6 +27,7 @@ import org.keycloak.urls.UrlType;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -65,6 +67,7 @@ public final class SmsCodeStep {
     private static final int MAX_INPUT = 64;
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final Logger LOG = Logger.getLogger(SmsCodeStep.class);
+    private static final AtomicBoolean HOST_WARNING = new AtomicBoolean();
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -309,9 +312,32 @@ public final class SmsCodeStep {
                 "{0}: your login code is {1}. It is valid for {2} minutes. Do not share it with anyone.");
         String brand = realm.getDisplayName() == null || realm.getDisplayName().isBlank()
                 ? realm.getName() : realm.getDisplayName().replaceAll("<[^>]*>", "");
-        // The realm's frontend host (fixed by the hostname option in production), not the request's Host header.
-        String host = session.getContext().getUri(UrlType.FRONTEND).getBaseUri().getHost();
-        return SmsText.format(pattern, locale, brand, code, settings.codeTtlSeconds(), host);
+        return SmsText.format(pattern, locale, brand, code, settings.codeTtlSeconds(), configuredHost());
+    }
+
+    /**
+     * The host users log in at, for the SMS's origin-bound last line, only where configuration fixes it: the realm's
+     * frontend URL, or the server's {@code hostname} option. Without either, Keycloak takes the host from the
+     * request's {@code Host} header, which anyone can set: then the line is left out (and a warning logged once).
+     *
+     * @return the host name, or {@code null}
+     */
+    private String configuredHost() {
+        String frontendUrl = realm.getAttribute("frontendUrl");
+        boolean fixed = (frontendUrl != null && !frontendUrl.isBlank())
+                || !isBlank(Config.scope("hostname", "v2").get("hostname"));
+        if (fixed) {
+            return session.getContext().getUri(UrlType.FRONTEND).getBaseUri().getHost();
+        }
+        if (HOST_WARNING.compareAndSet(false, true)) {
+            LOG.warn("The hostname option is not set, so the host of a login comes from its request: SMS codes go "
+                    + "out without the origin-bound last line '@<host> #<code>'. Set --hostname to add it.");
+        }
+        return null;
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 
     /** Auth notes of an authentication session as {@link SmsCodeState.Notes}. */

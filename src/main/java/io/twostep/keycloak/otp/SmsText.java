@@ -23,13 +23,14 @@ public final class SmsText {
      * @param brand      realm display name (plain text)
      * @param code       the digits
      * @param ttlSeconds validity in seconds; shown rounded up to whole minutes
-     * @param host       the host name users log in at, e.g. {@code login.example.com}
-     * @return the full SMS text, ending with {@code "\n\n@host #code"}
+     * @param host       the host name users log in at, e.g. {@code login.example.com}, as fixed by configuration;
+     *                   {@code null} when it is not fixed, so that nothing a request claims reaches the SMS
+     * @return the full SMS text, ending with {@code "\n\n@host #code"} when a host is given
      */
     public static String format(String pattern, Locale locale, String brand, String code, int ttlSeconds,
                                 String host) {
         String minutes = Integer.toString((ttlSeconds + 59) / 60);
         String body = new MessageFormat(pattern, locale).format(new Object[]{brand, code, minutes});
-        return body + "\n\n@" + host + " #" + code;
+        return host == null || host.isBlank() ? body : body + "\n\n@" + host + " #" + code;
     }
 }

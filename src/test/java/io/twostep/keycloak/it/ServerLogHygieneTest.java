@@ -1,5 +1,6 @@
 package io.twostep.keycloak.it;
 
+import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.LogScanner;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.Test;
@@ -40,5 +41,14 @@ class ServerLogHygieneTest {
 
         List<String> leaks = LogScanner.leaks(serverLog, secrets);
         assertEquals(List.of(), leaks, "secrets found in the server log");
+
+        // The HTTP client's wire log was live (Keycloak's own outbound calls, e.g. the identity-provider journey's
+        // token request, are in it), yet not one request to the SMS gateway is.
+        List<String> wire = serverLog.lines()
+                .filter(l -> l.contains("[org.apache.http.wire]") || l.contains("[org.apache.http.headers]")).toList();
+        assertTrue(!wire.isEmpty(), "org.apache.http.wire was at DEBUG but logged nothing: the check proves nothing");
+        assertEquals(List.of(), wire.stream().filter(l -> l.contains("/sms/json") || l.contains("message-count")
+                        || l.contains(FakeVonage.API_KEY)).toList(),
+                "requests to or answers from the SMS gateway in the HTTP wire log");
     }
 }

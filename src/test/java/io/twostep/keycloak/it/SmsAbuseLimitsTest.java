@@ -289,6 +289,24 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
                 "\"failures\":" + LimitsServerConfig.FAILURES_BEFORE_DELAY), "the account's count is exact");
     }
 
+    /**
+     * Without the hostname option the host of a login comes from its request: a forged {@code Host} header must not
+     * reach the SMS, so the origin-bound last line is left out.
+     */
+    @Test
+    @Order(8)
+    void aForgedHostHeaderNeverReachesTheSms() throws Exception {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "forged-host", number);
+        RawBrowser browser = new RawBrowser("198.19.10.1", "evil.example");
+        browser.signIn(oauth.loginForm().build(), "forged-host", TestUsers.PASSWORD);
+        assertTrue(browser.hasForm("kc-sms-otp-form"), () -> "a code was sent: " + browser.page());
+        assertTrue(browser.page().contains("evil.example"), "the server did take the forged host for its links");
+        String text = vonage.last(number).text();
+        assertTrue(!text.contains("evil.example") && !text.contains("@"), text);
+        assertTrue(text.contains(vonage.last(number).code()), text);
+    }
+
     @Test
     @Order(9)
     void realmBudgetStopsSmsForTheRealmAndRaisesAnEvent() {

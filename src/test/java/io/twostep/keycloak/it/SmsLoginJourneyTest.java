@@ -1,6 +1,7 @@
 package io.twostep.keycloak.it;
 
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.RawBrowser;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,18 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
 
         codePage.enterCode(sms.code());
         assertLoggedIn();
+    }
+
+    /** With the hostname option set, as in production, a forged {@code Host} header changes nothing in the SMS. */
+    @Test
+    void theSmsNamesTheConfiguredHostWhateverTheRequestSays() throws Exception {
+        String number = enrolledUser("login-forged-host");
+        RawBrowser browser = new RawBrowser(null, "evil.example");
+        browser.signIn(oauth.loginForm().build(), "login-forged-host", TestUsers.PASSWORD);
+        assertTrue(browser.hasForm("kc-sms-otp-form"), () -> "a code was sent: " + browser.page());
+        FakeVonage.Sms sms = vonage.last(number);
+        assertTrue(sms.text().endsWith("\n\n@localhost #" + sms.code()), sms.text());
+        assertFalse(sms.text().contains("evil.example"), sms.text());
     }
 
     @Test

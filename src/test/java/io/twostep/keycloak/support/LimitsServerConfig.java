@@ -4,7 +4,8 @@ import org.keycloak.testframework.server.KeycloakServerConfigBuilder;
 
 /**
  * The journey server with tight SMS limits, a second Keycloak start for the abuse tests: limits small enough to
- * reach in a test, and X-Forwarded-For trusted so that each test can come from its own client address.
+ * reach in a test, X-Forwarded-For trusted so that each test can come from its own client address, and no hostname
+ * option, so that the host of a login comes from its request.
  */
 public class LimitsServerConfig extends TwoStepServerConfig {
 
@@ -15,6 +16,12 @@ public class LimitsServerConfig extends TwoStepServerConfig {
     public static final int FAILURES_BEFORE_DELAY = 3;
     public static final int FAILURES_BEFORE_BLOCK = 6;
     public static final int BLOCK_SECONDS = 600;
+
+    /** No hostname: the host of a login comes from its request, so a forged {@code Host} header can be tried. */
+    @Override
+    protected String hostname() {
+        return null;
+    }
 
     @Override
     public KeycloakServerConfigBuilder configure(KeycloakServerConfigBuilder config) {

@@ -25,17 +25,31 @@ public final class RawBrowser {
     private static final Pattern FORM = Pattern.compile("<form[^>]*\\bid=\"([^\"]+)\"[^>]*\\baction=\"([^\"]+)\"");
 
     private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
     private final String clientAddress;
+    private final String hostHeader;
+    private String serverAuthority;
     /** Keycloak marks its cookies Secure even on http://localhost, which Java's CookieManager then never sends. */
     private final Map<String, String> cookies = new LinkedHashMap<>();
     private HttpResponse<String> last;
 
     /** @param clientAddress the address to claim in {@code X-Forwarded-For}, or {@code null} for none */
     public RawBrowser(String clientAddress) {
+        this(clientAddress, null);
+    }
+
+    /**
+     * @param clientAddress the address to claim in {@code X-Forwarded-For}, or {@code null} for none
+     * @param hostHeader    a {@code Host} header to send instead of the real one, or {@code null}; links the server
+     *                      builds on it are still sent to the real server (needs the JVM property
+     *                      {@code jdk.httpclient.allowRestrictedHeaders=host})
+     */
+    public RawBrowser(String clientAddress, String hostHeader) {
         this.clientAddress = clientAddress;
+        this.hostHeader = hostHeader;
     }
 
     /** Opens a URL. @return the page's HTML */
@@ -99,7 +113,17 @@ public final class RawBrowser {
     }
 
     private HttpRequest.Builder request(String url) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        URI uri = URI.create(url);
+        if (serverAuthority == null) {
+            serverAuthority = uri.getAuthority();
+        }
+        if (hostHeader != null && uri.getAuthority().equals(hostHeader)) {
+            uri = URI.create(url.replaceFirst("//" + java.util.regex.Pattern.quote(hostHeader), "//" + serverAuthority));
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
+        if (hostHeader != null) {
+            request.header("Host", hostHeader);
+        }
         if (clientAddress != null) {
             request.header("X-Forwarded-For", clientAddress);
         }
@@ -115,7 +139,7 @@ public final class RawBrowser {
         for (int hops = 0; hops < 5 && last.statusCode() / 100 == 3; hops++) {
             URI from = last.uri();
             URI to = from.resolve(last.headers().firstValue("Location").orElseThrow());
-            if (!to.getAuthority().equals(from.getAuthority())) {
+            if (!to.getAuthority().equals(from.getAuthority()) && !to.getAuthority().equals(hostHeader)) {
                 break; // to the client: the login is done
             }
             receive(request(to.toString()).GET());

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * The Keycloak every journey test runs against: our jar plus the libraries we ship, the real {@code vonage}
- * sender pointed at {@link FakeVonage}, our loggers and the Vonage SDK at DEBUG, and a server log file that the
- * log-hygiene test scans after the suite.
+ * sender pointed at {@link FakeVonage}, our loggers, the Vonage SDK and Apache HttpClient's wire and header logs at
+ * DEBUG, and a server log file that the log-hygiene test scans after the suite.
  */
 public class TwoStepServerConfig implements KeycloakServerConfig {
 
@@ -34,12 +34,26 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .spiOption("sms-limits", "default", "per-ip-per-hour", "10000")
                 .option("log-file", serverLog().toString())
                 .features(Profile.Feature.DECLARATIVE_UI); // the admin console's "Two-step login" tab
+        if (hostname() != null) {
+            config.option("hostname", hostname());
+        }
         config.log()
                 .handlers(KeycloakServerConfigBuilder.LogHandlers.FILE)
                 .categoryLevel("io.twostep", "debug")
                 .categoryLevel("com.vonage", "debug")
+                // The HTTP client's wire and header logs print whole requests: on, to prove ours stay out of them.
+                .categoryLevel("org.apache.http.wire", "debug")
+                .categoryLevel("org.apache.http.headers", "debug")
                 .categoryLevel("org.keycloak.events", "debug"); // every event goes to the log, and is scanned
         return config;
+    }
+
+    /**
+     * @return the {@code hostname} option, as production sets it (the README's advice); {@code null} leaves it
+     *         unset, so that the host comes from each request as in a bare {@code start-dev}
+     */
+    protected String hostname() {
+        return "http://localhost:8080";
     }
 
     /** @return absolute path of the server log file the suite writes */

@@ -5,8 +5,13 @@ import com.vonage.client.VonageClient;
 import io.twostep.keycloak.sms.SmsSender;
 import io.twostep.keycloak.sms.SmsSenderFactory;
 import org.apache.http.client.config.RequestConfig;
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.conn.socket.PlainConnectionSocketFactory;
+import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClientBuilder;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
@@ -85,18 +90,30 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
         LOG.infof("SMS sender 'vonage' ready (timeout %d ms, custom base URI: %s)", timeoutMs, !isBlank(baseUri));
     }
 
-    /** Connect, socket and pool timeouts all at {@code timeoutMs}, so a silent gateway cannot hold a login. */
+    /**
+     * Connect, socket and pool timeouts all at {@code timeoutMs}, so a silent gateway cannot hold a login; TLS and
+     * proxy from the JVM's system properties; connections that never write to the HTTP wire log
+     * ({@link UnloggedConnectionFactory}); no cookies kept from the gateway.
+     */
     private CloseableHttpClient httpClient(int timeoutMs) {
         RequestConfig timeouts = RequestConfig.custom()
                 .setConnectTimeout(timeoutMs)
                 .setSocketTimeout(timeoutMs)
                 .setConnectionRequestTimeout(timeoutMs)
                 .build();
+        PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager(
+                RegistryBuilder.<ConnectionSocketFactory>create()
+                        .register("http", PlainConnectionSocketFactory.getSocketFactory())
+                        .register("https", SSLConnectionSocketFactory.getSystemSocketFactory())
+                        .build(),
+                UnloggedConnectionFactory.INSTANCE);
+        connections.setMaxTotal(64);
+        connections.setDefaultMaxPerRoute(64);
         return HttpClientBuilder.create()
                 .useSystemProperties()
+                .setConnectionManager(connections)
+                .disableCookieManagement()
                 .setDefaultRequestConfig(timeouts)
-                .setMaxConnTotal(64)
-                .setMaxConnPerRoute(64)
                 .addInterceptorLast(httpStatus.interceptor())
                 .build();
     }
