@@ -111,21 +111,28 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
     @Order(3)
     void perClientAddressHourlyLimitUsesTheTrustedProxyHeader() {
         for (int i = 0; i < LimitsServerConfig.PER_IP; i++) {
-            TestUsers.withBoundNumber(realm.admin(), "limit-ip-" + i, TestUsers.newNumber());
+            String number = TestUsers.newNumber();
+            TestUsers.withBoundNumber(realm.admin(), "limit-ip-" + i, number);
             startOver();
             passwordStep("limit-ip-" + i);
+            codePage.assertCurrent();
             assertTrue(codePage.errorMessage().isEmpty(), "send " + (i + 1) + " is within the limit");
+            assertEquals(1, vonage.to(number).size(), "send " + (i + 1) + " went out");
         }
-        TestUsers.withBoundNumber(realm.admin(), "limit-ip-last", TestUsers.newNumber());
+        String last = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "limit-ip-last", last);
         startOver();
         passwordStep("limit-ip-last");
         assertTrue(codePage.errorMessage().orElseThrow().startsWith(LIMIT_MESSAGE_START));
+        assertEquals(0, vonage.to(last).size());
         assertEquals("ip", lastLimitEvent("limit-ip-last").getDetails().get("limit"));
 
         comeFrom("192.0.2.77"); // another client behind the same proxy
         startOver();
         passwordStep("limit-ip-last");
+        codePage.assertCurrent();
         assertTrue(codePage.errorMessage().isEmpty(), "another address has its own budget");
+        assertEquals(1, vonage.to(last).size(), "the other address's send went out");
     }
 
     @Test
@@ -245,6 +252,13 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
             assertTrue(pages.stream().noneMatch(p -> p.contains("Internal Server Error")), "no 500 in the burst");
         }
         assertEquals(LimitsServerConfig.PER_NUMBER, vonage.to(number).size(), "36 tries, one number, its budget");
+
+        // Enrolment sends have their own per-number budget: the number's owner still gets login codes.
+        TestUsers.withBoundNumber(realm.admin(), "burst-enrol-owner", number);
+        RawBrowser owner = new RawBrowser("198.19.3.1");
+        owner.signIn(oauth.loginForm().build(), "burst-enrol-owner", TestUsers.PASSWORD);
+        assertTrue(owner.hasForm("kc-sms-otp-form"), () -> "the owner is asked for a code: " + owner.page());
+        assertEquals(LimitsServerConfig.PER_NUMBER + 1, vonage.to(number).size(), "the owner's login code went out");
     }
 
     /**
