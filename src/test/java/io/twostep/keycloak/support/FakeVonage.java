@@ -43,6 +43,10 @@ public final class FakeVonage {
         record Status(int status, String errorText) implements Behaviour {
         }
 
+        /** HTTP 200 with one answer part per status, e.g. {@code 0, 9}: the first part sent, the second refused. */
+        record Parts(List<Integer> statuses) implements Behaviour {
+        }
+
         /** This HTTP status with a JSON error body. */
         record Http(int httpStatus) implements Behaviour {
         }
@@ -186,6 +190,17 @@ public final class FakeVonage {
             } else if (now instanceof Behaviour.Status status) {
                 respond(exchange, 200, "{\"message-count\":\"1\",\"messages\":[{\"status\":\"" + status.status()
                         + "\",\"error-text\":\"" + status.errorText() + "\"}]}");
+            } else if (now instanceof Behaviour.Parts parts) {
+                StringBuilder body = new StringBuilder("{\"message-count\":\"" + parts.statuses().size()
+                        + "\",\"messages\":[");
+                for (int i = 0; i < parts.statuses().size(); i++) {
+                    int status = parts.statuses().get(i);
+                    body.append(i == 0 ? "" : ",").append("{\"to\":\"").append(sms.to()).append("\",\"status\":\"")
+                            .append(status).append(status == 0
+                                    ? "\",\"message-id\":\"fake-part-" + messageIds.incrementAndGet() + "\"}"
+                                    : "\",\"error-text\":\"refused\"}");
+                }
+                respond(exchange, 200, body.append("]}").toString());
             } else if (now instanceof Behaviour.Http http) {
                 respond(exchange, http.httpStatus(), "{\"type\":\"about:blank\",\"title\":\"Error\","
                         + "\"detail\":\"fake failure\"}");

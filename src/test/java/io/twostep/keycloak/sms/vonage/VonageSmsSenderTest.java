@@ -179,6 +179,40 @@ class VonageSmsSenderTest {
         }
     }
 
+    /** A long text goes in parts; every part's status counts, not only the first. */
+    @ParameterizedTest
+    @CsvSource({"0;9,CONFIGURATION", "0;0;3,INVALID_NUMBER", "9;0,CONFIGURATION"})
+    void everyMessagePartIsChecked(String statuses, Reason reason) {
+        vonage.behave(new Behaviour.Parts(java.util.Arrays.stream(statuses.split(";")).map(Integer::valueOf).toList()));
+        SmsSendException e = assertThrows(SmsSendException.class,
+                () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(reason, e.getReason());
+    }
+
+    @Test
+    void aMessageInSeveralAcceptedPartsIsSent() throws SmsSendException {
+        vonage.behave(new Behaviour.Parts(List.of(0, 0)));
+        assertTrue(sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456").messageId().startsWith("fake-part-"));
+    }
+
+    /**
+     * Which refusals are tried once more (nothing was sent: status 1 throttled, 5 internal error, HTTP 429, 5xx) and
+     * which are not (status 4 bad credentials, a non-JSON answer, where the SMS may have gone), counted at the gateway.
+     */
+    @ParameterizedTest
+    @CsvSource({"status-1,2", "status-5,2", "status-4,1", "http-429,2", "http-502,2", "not-json,1"})
+    void retriesAreCountedAtTheGateway(String fault, int attempts) {
+        Behaviour behaviour = switch (fault) {
+            case "not-json" -> new Behaviour.NotJson();
+            default -> fault.startsWith("http-") ? new Behaviour.Http(Integer.parseInt(fault.substring(5)))
+                    : new Behaviour.Status(Integer.parseInt(fault.substring(7)), "refused");
+        };
+        vonage.behave(behaviour);
+        int before = vonage.to(NUMBER).size();
+        assertThrows(SmsSendException.class, () -> sender(FakeVonage.API_SECRET, 2000).send(NUMBER, "x #123456"));
+        assertEquals(before + attempts, vonage.to(NUMBER).size(), fault);
+    }
+
     @Test
     void missingCredentialsRefuseToSend() {
         VonageSmsSenderFactory factory = new VonageSmsSenderFactory();
