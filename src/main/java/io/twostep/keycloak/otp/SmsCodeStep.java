@@ -2,6 +2,7 @@ package io.twostep.keycloak.otp;
 
 import io.twostep.keycloak.limits.SingleUseSlots;
 import io.twostep.keycloak.limits.SmsLimiter;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import io.twostep.keycloak.sms.SentSms;
@@ -25,6 +26,7 @@ import org.keycloak.theme.Theme;
 import org.keycloak.urls.UrlType;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -129,13 +131,22 @@ public final class SmsCodeStep {
         }
         int slot = ((SmsCodeState.SendDecision.Allowed) decision).slot();
         String masked = PhoneNumbers.mask(e164);
+        String country = PhoneNumbers.callingCode(e164);
         SendOutcome refused = refusal(e164, masked, event);
         if (refused != null) {
             state.releaseSend(slot, settings); // nothing was sent: this login keeps the send
+            if (refused instanceof SendOutcome.Limited limited) {
+                TwoStepMetrics.smsLimited(realm.getName(), country, limited.limit().name().toLowerCase(Locale.ROOT));
+            } else if (refused instanceof SendOutcome.Blocked) {
+                TwoStepMetrics.smsLimited(realm.getName(), country, "blocked");
+            } else {
+                TwoStepMetrics.smsSendFailed(realm.getName(), country, "number_not_allowed");
+            }
             return refused;
         }
         state.recordSendAttempt(slot, now, settings);
         String code = SecretGenerator.getInstance().randomString(settings.codeLength(), SecretGenerator.DIGITS);
+        Duration gatewayTime = null;
         try {
             CodeHasher hasher = hasher();
             String text = smsText(code);
@@ -143,7 +154,15 @@ public final class SmsCodeStep {
             if (sender == null) {
                 throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled");
             }
-            SentSms sent = sender.send(e164, text);
+            long started = System.nanoTime();
+            SentSms sent;
+            try {
+                sent = sender.send(e164, text);
+            } finally {
+                gatewayTime = Duration.ofNanos(System.nanoTime() - started);
+            }
+            TwoStepMetrics.gatewayAnswered(gatewayTime, true);
+            TwoStepMetrics.smsSent(realm.getName(), country);
             state.recordIssued(slot, hasher.hash(binding(e164), code), now, settings);
             event.clone().event(EventType.CUSTOM_REQUIRED_ACTION).user(user)
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_SENT)
@@ -152,6 +171,10 @@ public final class SmsCodeStep {
                     .success();
             return new SendOutcome.Sent(masked);
         } catch (SmsSendException e) {
+            if (gatewayTime != null) {
+                TwoStepMetrics.gatewayAnswered(gatewayTime, false);
+            }
+            TwoStepMetrics.smsSendFailed(realm.getName(), country, e.getReason().eventValue());
             LOG.warnf("SMS to %s for user %s in realm %s not sent: %s (%s)", masked, user.getId(), realm.getName(),
                     e.getReason().eventValue(), e.getMessage());
             event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
@@ -220,17 +243,23 @@ public final class SmsCodeStep {
     }
 
     /**
-     * Checks a well-formed code (see {@link #normalise}) against the stored hash.
+     * Checks a well-formed code (see {@link #normalise}) against the stored hash. Wrong codes also count on the
+     * account (across codes, resends and logins; NIST SP 800-63B §3.2.2), which delays and finally blocks further
+     * tries; a correct code clears that count.
      *
-     * @param code digits of the configured length
-     * Wrong codes also count on the account (across codes, resends and logins; NIST SP 800-63B §3.1.3.2), which
-     * delays and finally blocks further tries; a correct code clears that count.
-     *
+     * @param code  digits of the configured length
      * @param e164  the number the code must have been sent to; a code sent to another number never matches
      * @param event the flow's event builder, for the block event; cloned, not changed
      * @return the outcome; a correct code is used up
      */
     public SmsCodeState.Verification verify(String code, String e164, EventBuilder event) {
+        SmsCodeState.Verification verification = check(code, e164, event);
+        TwoStepMetrics.codeEntered(realm.getName(), enrolment, verification.name().toLowerCase(Locale.ROOT)
+                .replace("wrong_and_exhausted", "wrong"));
+        return verification;
+    }
+
+    private SmsCodeState.Verification check(String code, String e164, EventBuilder event) {
         failures = limiter().failures(realm, user);
         if (failures.blocked()) {
             return SmsCodeState.Verification.BLOCKED;

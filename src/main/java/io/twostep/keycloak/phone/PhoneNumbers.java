@@ -1,5 +1,8 @@
 package io.twostep.keycloak.phone;
 
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+
 /** Display helpers for numbers that are already E.164. */
 public final class PhoneNumbers {
 
@@ -28,5 +31,17 @@ public final class PhoneNumbers {
             masked.append(BULLET);
         }
         return masked.append(digits, digits.length() - 2, digits.length()).toString();
+    }
+
+    /**
+     * @param e164 number in E.164 with {@code +}, e.g. {@code +4915123456789}
+     * @return its country calling code without {@code +}, e.g. {@code 49}; {@code unknown} when it cannot be read
+     */
+    public static String callingCode(String e164) {
+        try {
+            return Integer.toString(PhoneNumberUtil.getInstance().parse(e164, null).getCountryCode());
+        } catch (NumberParseException | RuntimeException e) {
+            return "unknown";
+        }
     }
 }

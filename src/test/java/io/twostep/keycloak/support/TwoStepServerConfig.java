@@ -33,6 +33,7 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 // Every journey comes from 127.0.0.1: the per-IP limit is tested on its own server (LimitsServerConfig).
                 .spiOption("sms-limits", "default", "per-ip-per-hour", "10000")
                 .option("log-file", serverLog().toString())
+                .option("metrics-enabled", "true") // our meters on the management endpoint's /metrics
                 .features(Profile.Feature.DECLARATIVE_UI); // the admin console's "Two-step login" tab
         if (hostname() != null) {
             config.option("hostname", hostname());
