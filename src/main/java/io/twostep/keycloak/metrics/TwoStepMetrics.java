@@ -1,11 +1,13 @@
 package io.twostep.keycloak.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * The extension's meters, in Keycloak's own Micrometer registry: with {@code --metrics-enabled=true} they appear
@@ -22,6 +24,7 @@ import java.time.Duration;
  *     {@code number}, {@code ip}, {@code realm}, {@code blocked});</li>
  *     <li>{@code twostep_sms_gateway_seconds{outcome}}: the gateway's answer time, a histogram
  *     ({@code outcome} {@code accepted} or {@code failed});</li>
+ *     <li>{@code twostep_sms_gateway_breaker_open}: 1 while the gateway's circuit breaker is open;</li>
  *     <li>{@code twostep_sms_codes_total{realm, purpose, result}}: codes entered ({@code purpose} {@code login} or
  *     {@code enrolment}; {@code result} {@code accepted}, {@code wrong}, {@code expired}, {@code exhausted},
  *     {@code no_code}, {@code delayed}, {@code blocked}).</li>
@@ -73,6 +76,19 @@ public final class TwoStepMetrics {
     public static void codeEntered(String realm, boolean enrolment, String result) {
         counter("twostep.sms.codes", "SMS codes entered, by result", "realm", realm,
                 "purpose", enrolment ? "enrolment" : "login", "result", result).increment();
+    }
+
+    /**
+     * Registers {@code twostep_sms_gateway_breaker_open}: 1 while the SMS gateway's circuit breaker makes sends fail
+     * at once, else 0.
+     *
+     * @param open reads the breaker's state; held for as long as the registry lives
+     */
+    public static void gatewayBreaker(BooleanSupplier open) {
+        Gauge.builder("twostep.sms.gateway.breaker.open", open, o -> o.getAsBoolean() ? 1 : 0)
+                .description("1 while the SMS gateway circuit breaker is open")
+                .strongReference(true)
+                .register(registry());
     }
 
     private static Counter counter(String name, String description, String... tags) {

@@ -6,6 +6,7 @@ import com.vonage.client.sms.MessageStatus;
 import com.vonage.client.sms.SmsSubmissionResponse;
 import com.vonage.client.sms.SmsSubmissionResponseMessage;
 import com.vonage.client.sms.messages.TextMessage;
+import io.twostep.keycloak.sms.GatewayGuard;
 import io.twostep.keycloak.sms.Gsm7;
 import io.twostep.keycloak.sms.SentSms;
 import io.twostep.keycloak.sms.SmsSendException;
@@ -20,11 +21,13 @@ final class VonageSmsSender implements SmsSender {
     private final VonageClient client;
     private final String from;
     private final HttpStatusRecorder httpStatus;
+    private final GatewayGuard guard;
 
-    VonageSmsSender(VonageClient client, String from, HttpStatusRecorder httpStatus) {
+    VonageSmsSender(VonageClient client, String from, HttpStatusRecorder httpStatus, GatewayGuard guard) {
         this.client = client;
         this.from = from;
         this.httpStatus = httpStatus;
+        this.guard = guard;
     }
 
     /** Pause before the one retry of a refused send, in milliseconds. */
@@ -33,10 +36,15 @@ final class VonageSmsSender implements SmsSender {
     /**
      * Sends once, and once more after {@value #RETRY_BACKOFF_MS} ms when Vonage refused for a temporary reason
      * (throttled, internal error, HTTP 429 or 5xx) and so surely sent nothing. Timeouts and unreadable answers are
-     * not retried: the SMS may have gone out.
+     * not retried: the SMS may have gone out. Goes through the factory's {@link GatewayGuard}: a bounded number of
+     * sends at once, and none while the gateway is known to be down.
      */
     @Override
     public SentSms send(String to, String text) throws SmsSendException {
+        return guard.send(() -> sendWithRetry(to, text));
+    }
+
+    private SentSms sendWithRetry(String to, String text) throws SmsSendException {
         try {
             return sendOnce(to, text);
         } catch (SmsSendException first) {

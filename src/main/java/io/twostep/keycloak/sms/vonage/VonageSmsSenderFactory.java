@@ -2,6 +2,8 @@ package io.twostep.keycloak.sms.vonage;
 
 import com.vonage.client.HttpConfig;
 import com.vonage.client.VonageClient;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
+import io.twostep.keycloak.sms.GatewayGuard;
 import io.twostep.keycloak.sms.SmsSender;
 import io.twostep.keycloak.sms.SmsSenderFactory;
 import org.apache.http.client.config.RequestConfig;
@@ -27,7 +29,8 @@ import java.util.logging.Level;
  * The {@code vonage} SMS sender (default). Options, as Keycloak SPI config
  * ({@code --spi-sms-sender--vonage--<option>} or {@code KC_SPI_SMS_SENDER__VONAGE__<OPTION>}):
  * {@code api-key}, {@code api-secret} and/or {@code signature-secret}, {@code from} (sender id, default
- * {@code Keycloak}), {@code base-uri} (default Vonage's own), {@code timeout-ms} (default 5000, 100–30000).
+ * {@code Keycloak}), {@code base-uri} (default Vonage's own), {@code timeout-ms} (default 5000, 100–30000),
+ * {@code max-concurrent-sends} (default 16, 1–1000; see {@link GatewayGuard}).
  *
  * <p>One {@link VonageClient} is built at start-up and shared by every session.
  */
@@ -36,6 +39,12 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
     /** Provider id. */
     public static final String ID = "vonage";
     static final int DEFAULT_TIMEOUT_MS = 5000;
+    /** Sends to the gateway at the same time, by default; more fail at once while the gateway hangs. */
+    static final int DEFAULT_MAX_CONCURRENT_SENDS = 16;
+    /** Consecutive "gateway down" failures that open the circuit breaker. */
+    static final int FAILURES_TO_OPEN = 5;
+    /** Seconds the breaker stays open before one trial send. */
+    static final int OPEN_SECONDS = 30;
 
     private static final Logger LOG = Logger.getLogger(VonageSmsSenderFactory.class);
 
@@ -50,13 +59,15 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
             java.util.logging.Logger.getLogger("com.vonage.client.sms"));
 
     private final HttpStatusRecorder httpStatus = new HttpStatusRecorder();
+    private GatewayGuard guard = new GatewayGuard(DEFAULT_MAX_CONCURRENT_SENDS, FAILURES_TO_OPEN, OPEN_SECONDS,
+            System::nanoTime);
     private VonageClient client;
     private CloseableHttpClient httpClient;
     private String from;
 
     @Override
     public SmsSender create(KeycloakSession session) {
-        return new VonageSmsSender(client, from, httpStatus);
+        return new VonageSmsSender(client, from, httpStatus, guard);
     }
 
     @Override
@@ -67,6 +78,10 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
         String apiSecret = config.get("api-secret");
         String signatureSecret = config.get("signature-secret");
         int timeoutMs = clampTimeout(config.getInt("timeout-ms", DEFAULT_TIMEOUT_MS));
+        int maxConcurrent = Math.max(1, Math.min(1000,
+                config.getInt("max-concurrent-sends", DEFAULT_MAX_CONCURRENT_SENDS)));
+        guard = new GatewayGuard(maxConcurrent, FAILURES_TO_OPEN, OPEN_SECONDS, System::nanoTime);
+        TwoStepMetrics.gatewayBreaker(guard::isOpen);
         if (isBlank(apiKey) || (isBlank(apiSecret) && isBlank(signatureSecret))) {
             LOG.info("SMS sender 'vonage' has no api-key and api-secret/signature-secret: sending SMS will fail "
                     + "until they are set");
@@ -162,6 +177,9 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
                 .property().name("base-uri").type("string").helpText("Vonage API base URI (regional endpoint or test double)").add()
                 .property().name("timeout-ms").type("int").helpText("Connect and read timeout in milliseconds")
                 .defaultValue(DEFAULT_TIMEOUT_MS).add()
+                .property().name("max-concurrent-sends").type("int")
+                .helpText("Sends to the gateway at the same time (1-1000); more fail at once while it hangs")
+                .defaultValue(DEFAULT_MAX_CONCURRENT_SENDS).add()
                 .build();
     }
 }

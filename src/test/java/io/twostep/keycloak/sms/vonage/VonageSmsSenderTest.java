@@ -213,6 +213,22 @@ class VonageSmsSenderTest {
         assertEquals(before + attempts, vonage.to(NUMBER).size(), fault);
     }
 
+    /** After repeated timeouts the sender fails at once, without calling the hanging gateway (GatewayGuard). */
+    @Test
+    void aGatewayThatKeepsTimingOutIsNotCalledForAWhile() {
+        vonage.behave(new Behaviour.Slow(700));
+        SmsSender sender = sender(FakeVonage.API_SECRET, 200);
+        for (int i = 0; i < VonageSmsSenderFactory.FAILURES_TO_OPEN; i++) {
+            assertThrows(SmsSendException.class, () -> sender.send(NUMBER, "x #123456"));
+        }
+        int reached = vonage.to(NUMBER).size();
+        long start = System.nanoTime();
+        SmsSendException fast = assertThrows(SmsSendException.class, () -> sender.send(NUMBER, "x #123456"));
+        assertEquals(Reason.PROVIDER_DOWN, fast.getReason());
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 100, "failed at once");
+        assertEquals(reached, vonage.to(NUMBER).size(), "the gateway was not called");
+    }
+
     @Test
     void missingCredentialsRefuseToSend() {
         VonageSmsSenderFactory factory = new VonageSmsSenderFactory();

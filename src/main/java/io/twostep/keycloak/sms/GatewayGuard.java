@@ -1,0 +1,126 @@
+package io.twostep.keycloak.sms;
+
+import java.util.concurrent.Semaphore;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps an SMS gateway outage from becoming a Keycloak outage. Each SMS is sent inside a login request, so while
+ * the gateway hangs, every SMS login would hold a worker thread (and its database connection) for the whole
+ * timeout. Two rules bound that:
+ * <ul>
+ *     <li><b>At most {@code maxConcurrent} sends at once.</b> A send that finds them all busy fails at once with
+ *     {@link SmsSendException.Reason#PROVIDER_DOWN} instead of queueing behind a hanging gateway.</li>
+ *     <li><b>A circuit breaker.</b> After {@code failuresToOpen} consecutive sends that found the gateway down
+ *     (timeout, I/O error, HTTP 5xx, unreadable answer), sends fail at once for {@code openSeconds}; then one trial
+ *     send goes through, and its outcome closes the breaker or opens it again.</li>
+ * </ul>
+ * Refusals for a reason of the message (invalid number, throttling, configuration) say the gateway is up and reset
+ * the failure run. One guard is shared by every session of a sender factory.
+ */
+public final class GatewayGuard {
+
+    /** A send to guard. */
+    @FunctionalInterface
+    public interface Send {
+        SentSms send() throws SmsSendException;
+    }
+
+    private final Semaphore inFlight;
+    private final int failuresToOpen;
+    private final long openNanos;
+    private final LongSupplier nanoTime;
+
+    private int consecutiveFailures;
+    private long openUntil;
+    private boolean open;
+    private boolean trialInFlight;
+
+    /**
+     * @param maxConcurrent  sends allowed at the same time, ≥ 1
+     * @param failuresToOpen consecutive "gateway down" failures that open the breaker, ≥ 1
+     * @param openSeconds    how long the breaker stays open before a trial send, in seconds (≥ 1)
+     * @param nanoTime       the clock, {@link System#nanoTime} in production
+     * @throws IllegalArgumentException when a bound is below 1
+     */
+    public GatewayGuard(int maxConcurrent, int failuresToOpen, int openSeconds, LongSupplier nanoTime) {
+        if (maxConcurrent < 1 || failuresToOpen < 1 || openSeconds < 1) {
+            throw new IllegalArgumentException("maxConcurrent, failuresToOpen and openSeconds must be at least 1");
+        }
+        this.inFlight = new Semaphore(maxConcurrent);
+        this.failuresToOpen = failuresToOpen;
+        this.openNanos = openSeconds * 1_000_000_000L;
+        this.nanoTime = nanoTime;
+    }
+
+    /**
+     * Sends through the guard.
+     *
+     * @return what the gateway reported
+     * @throws SmsSendException the send's own failure, or {@link SmsSendException.Reason#PROVIDER_DOWN} when the
+     *                          breaker is open or every send slot is busy (nothing was sent then)
+     */
+    public SentSms send(Send send) throws SmsSendException {
+        boolean trial = admit();
+        if (!inFlight.tryAcquire()) {
+            settle(trial, Outcome.NOT_TRIED);
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
+                    "every SMS gateway connection is busy: the gateway is slow or down");
+        }
+        Outcome outcome = Outcome.DOWN;
+        try {
+            SentSms sent = send.send();
+            outcome = Outcome.UP;
+            return sent;
+        } catch (SmsSendException e) {
+            outcome = e.getReason() == SmsSendException.Reason.PROVIDER_DOWN ? Outcome.DOWN : Outcome.UP;
+            throw e;
+        } finally {
+            inFlight.release();
+            settle(trial, outcome);
+        }
+    }
+
+    /** @return whether sends fail at once now (breaker open, no trial due) */
+    public synchronized boolean isOpen() {
+        return open;
+    }
+
+    /** @return whether this send is the trial after an open period; throws when the breaker refuses it */
+    private synchronized boolean admit() throws SmsSendException {
+        if (!open) {
+            return false;
+        }
+        if (nanoTime.getAsLong() - openUntil < 0 || trialInFlight) {
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
+                    "SMS gateway circuit open after repeated failures");
+        }
+        trialInFlight = true;
+        return true;
+    }
+
+    /** What a send showed of the gateway. */
+    private enum Outcome {
+        /** It answered: sent, or refused for a reason of the message. */
+        UP,
+        /** Timeout, I/O error, HTTP 5xx, unreadable answer. */
+        DOWN,
+        /** The send never reached it. */
+        NOT_TRIED
+    }
+
+    private synchronized void settle(boolean trial, Outcome outcome) {
+        if (trial) {
+            trialInFlight = false;
+        }
+        if (outcome == Outcome.DOWN) {
+            consecutiveFailures++;
+            if (trial || consecutiveFailures >= failuresToOpen) {
+                open = true;
+                openUntil = nanoTime.getAsLong() + openNanos;
+            }
+        } else if (outcome == Outcome.UP) {
+            consecutiveFailures = 0;
+            open = false;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.twostep.keycloak.sms;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GatewayGuardTest {
+
+    private final AtomicLong clock = new AtomicLong();
+    private final GatewayGuard guard = new GatewayGuard(4, 3, 30, clock::get);
+    private final AtomicInteger reached = new AtomicInteger();
+
+    private GatewayGuard.Send down() {
+        return () -> {
+            reached.incrementAndGet();
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
+        };
+    }
+
+    private GatewayGuard.Send ok() {
+        return () -> {
+            reached.incrementAndGet();
+            return new SentSms("id", 1);
+        };
+    }
+
+    @Test
+    void consecutiveOutagesOpenTheBreakerAndLaterOneTrialClosesIt() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(down()));
+        }
+        assertTrue(guard.isOpen());
+        assertEquals(3, reached.get());
+        SmsSendException fast = assertThrows(SmsSendException.class, () -> guard.send(ok()));
+        assertEquals(SmsSendException.Reason.PROVIDER_DOWN, fast.getReason());
+        assertEquals(3, reached.get(), "nothing reaches the gateway while the breaker is open");
+
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        guard.send(ok()); // the trial
+        assertFalse(guard.isOpen());
+        guard.send(ok());
+        assertEquals(5, reached.get());
+    }
+
+    @Test
+    void aFailedTrialOpensTheBreakerAgainAtOnce() {
+        for (int i = 0; i < 3; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(down()));
+        }
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(31));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertTrue(guard.isOpen());
+        assertThrows(SmsSendException.class, () -> guard.send(ok()));
+        assertEquals(4, reached.get());
+    }
+
+    @Test
+    void refusalsOfTheMessageShowTheGatewayIsUp() {
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(() -> {
+            throw new SmsSendException(SmsSendException.Reason.INVALID_NUMBER, "status 3");
+        }));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertFalse(guard.isOpen(), "the run of outages was broken by an answer");
+    }
+
+    /** 40 sends at once to a gateway that hangs: 4 wait for it, 36 fail at once. */
+    @Test
+    void aHangingGatewayHoldsAtMostTheBoundOfSends() throws Exception {
+        CountDownLatch hang = new CountDownLatch(1);
+        GatewayGuard.Send hanging = () -> {
+            reached.incrementAndGet();
+            try {
+                hang.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(40);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Long>> failedAfterMillis = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            failedAfterMillis.add(pool.submit(() -> {
+                start.await();
+                long begin = System.nanoTime();
+                try {
+                    guard.send(hanging);
+                } catch (SmsSendException e) {
+                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+                }
+                return -1L;
+            }));
+        }
+        start.countDown();
+        int fast = 0;
+        for (int i = 0; i < 40; i++) {
+            Future<Long> result = failedAfterMillis.get(i);
+            try {
+                result.get(2, TimeUnit.SECONDS);
+                fast++;
+            } catch (java.util.concurrent.TimeoutException stillWaiting) {
+                // one of the sends that hold a gateway connection
+            }
+        }
+        assertEquals(36, fast, "all but the bound failed at once");
+        assertEquals(4, reached.get(), "only the bound reached the gateway");
+        hang.countDown();
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+}
