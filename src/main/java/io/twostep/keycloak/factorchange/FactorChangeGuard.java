@@ -1,10 +1,12 @@
 package io.twostep.keycloak.factorchange;
 
+import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.policy.SecondStepEvidence;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.core.Response;
+import org.keycloak.authentication.AuthenticatorUtil;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
 import org.keycloak.events.EventType;
@@ -14,7 +16,10 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
+import org.keycloak.models.credential.OTPCredentialModel;
 import org.keycloak.models.credential.PasswordCredentialModel;
+import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
+import org.keycloak.models.credential.WebAuthnCredentialModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.util.Map;
@@ -29,7 +34,8 @@ import java.util.stream.Stream;
  * <p>
  * The proof is positive and read from what Keycloak itself records: the executions that succeeded in this login and
  * those the user session completed (its {@code authenticators-completed} note), of an authenticator whose reference
- * category is a second factor ({@link #PROOF_CATEGORIES}). Nothing has to remember that a step was skipped, so a
+ * category is a second factor ({@link #PROOF_CATEGORIES}), and the credential types authenticators reported as used
+ * in this login. Nothing has to remember that a step was skipped, so a
  * path that skips the second step in a way this extension does not know of is refused as well.
  * <p>
  * Where it is enforced, so that every path meets it:
@@ -49,11 +55,13 @@ import java.util.stream.Stream;
 public final class FactorChangeGuard {
 
     /**
-     * Reference categories of authenticators whose success proves the second step before a change: authenticator
-     * app, SMS code, security key, passkey and recovery code (the one way in for a user who lost the others).
+     * Reference categories of authenticators (and credential types they report as used) whose success proves the
+     * second step before a change: authenticator app, SMS code, security key, passkey and recovery code (the one
+     * way in for a user who lost the others).
      */
-    public static final Set<String> PROOF_CATEGORIES = Set.of("otp", "sms-otp", "webauthn", "webauthn-passwordless",
-            "recovery-authn-code");
+    public static final Set<String> PROOF_CATEGORIES = Set.of(OTPCredentialModel.TYPE, SmsOtpCredentialModel.TYPE,
+            WebAuthnCredentialModel.TYPE_TWOFACTOR, WebAuthnCredentialModel.TYPE_PASSWORDLESS,
+            RecoveryAuthnCodesCredentialModel.TYPE);
 
     /** Message key of the refusal page. */
     public static final String REFUSAL_MESSAGE = "twoStepChangeNeedsSecondStep";
@@ -93,7 +101,10 @@ public final class FactorChangeGuard {
                 .filter(e -> e.getValue() == AuthenticationSessionModel.ExecutionStatus.SUCCESS)
                 .map(Map.Entry::getKey);
         Stream<String> ssoSession = completed(authSession.getUserSessionNotes().get(Constants.AUTHENTICATORS_COMPLETED));
-        return SecondStepEvidence.anyWithCategory(session, realm, Stream.concat(thisLogin, ssoSession),
+        // What authenticators reported as used in this login, e.g. a passkey offered on the username form, which
+        // succeeds as that form's execution
+        return AuthenticatorUtil.getAuthnCredentials(authSession).stream().anyMatch(PROOF_CATEGORIES::contains)
+                || SecondStepEvidence.anyWithCategory(session, realm, Stream.concat(thisLogin, ssoSession),
                 PROOF_CATEGORIES);
     }
 
