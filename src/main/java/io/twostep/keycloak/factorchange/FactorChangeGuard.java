@@ -51,6 +51,10 @@ import java.util.stream.Stream;
  *       of every second-factor type refuse it with HTTP 403 ({@link #refuseRemovalByRequest}, see
  *       {@link GuardedCredentialProviders}).</li>
  * </ul>
+ * Keycloak's levels of authentication are not used for this: they protect only realms whose browser flow is built
+ * from level-of-authentication sub-flows, Keycloak fails a level-2 sub-flow whose second step a condition skipped,
+ * and an action's maximum age still counts whole seconds. The admin REST API removes credentials with no hook an
+ * extension can use, so an account holding user-management roles is not covered.
  */
 public final class FactorChangeGuard {
 
