@@ -1,5 +1,6 @@
 package io.twostep.keycloak.credential;
 
+import io.twostep.keycloak.factorchange.FactorChangeGuard;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import org.keycloak.credential.CredentialInput;
 import org.keycloak.credential.CredentialInputValidator;
@@ -75,6 +76,8 @@ public final class SmsOtpCredentialProvider
 
     @Override
     public CredentialTypeMetadata getCredentialTypeMetadata(CredentialTypeMetadataContext metadataContext) {
+        // The Account REST API removes a credential only after reading this: no removal without the second step.
+        FactorChangeGuard.refuseRemovalByRequest(session, metadataContext.getUser());
         return CredentialTypeMetadata.builder()
                 .type(getType())
                 .category(CredentialTypeMetadata.Category.TWO_FACTOR)

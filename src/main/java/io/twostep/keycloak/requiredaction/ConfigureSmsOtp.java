@@ -3,6 +3,7 @@ package io.twostep.keycloak.requiredaction;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.credential.SmsOtpCredentialProviderFactory;
+import io.twostep.keycloak.factorchange.FactorChangeGuard;
 import io.twostep.keycloak.otp.SmsCodePages;
 import io.twostep.keycloak.otp.SmsCodeSettings;
 import io.twostep.keycloak.otp.SmsCodeState;
@@ -10,8 +11,6 @@ import io.twostep.keycloak.otp.SmsCodeStep;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.phone.PhonePolicy;
-import io.twostep.keycloak.policy.SecondFactors;
-import io.twostep.keycloak.policy.SecondStepEvidence;
 import io.twostep.keycloak.policy.TwoStepEnrolmentAuthenticatorFactory;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import jakarta.ws.rs.core.MultivaluedMap;
@@ -61,11 +60,17 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
 
     /**
      * Seconds since the last login after which the application-initiated action asks to sign in again: the
-     * configured "Maximum age of authentication", else 0 (always). Changing the number is sensitive, and the fresh
-     * login runs the current second step, which a remembered device does not skip in account actions.
+     * configured "Maximum age of authentication", else 0 (always); and -1 (always, even in the second of the
+     * login) for a session that has not passed a second step ({@link FactorChangeGuard#maxAuthAge}). Changing the
+     * number is sensitive, and the fresh login runs the current second step, which a remembered device does not
+     * skip in account actions.
      */
     @Override
     public int getMaxAuthAge(KeycloakSession session) {
+        return FactorChangeGuard.maxAuthAge(session, configuredMaxAuthAge(session));
+    }
+
+    private static int configuredMaxAuthAge(KeycloakSession session) {
         RealmModel realm = session.getContext().getRealm();
         RequiredActionProviderModel model = RequiredActionHelper.getRequiredActionByProviderId(realm,
                 ConfigureSmsOtpFactory.ID);
@@ -82,23 +87,16 @@ final class ConfigureSmsOtp implements RequiredActionProvider, CredentialRegistr
 
     /**
      * A user who has a second factor changes or adds one only after using it in this login or SSO session
-     * (SECURITY.md S14): a session from a password reset or a remembered device holds the password alone, and with it
-     * an attacker could bind their own number. Such a user is asked to sign in again with the current factor.
+     * ({@link FactorChangeGuard}): a session from a password reset or a remembered device holds the password alone,
+     * and with it an attacker could bind their own number.
      *
      * @return whether the page may go on; if not, the refusal is shown and recorded
      */
     private static boolean mayChangeFactors(RequiredActionContext context) {
-        SecondFactors factors = SecondFactors.of(context.getUser());
-        if (!factors.app() && !factors.sms()
-                || SecondStepEvidence.inThisSession(context.getSession(), context.getRealm(),
-                context.getAuthenticationSession())) {
+        if (FactorChangeGuard.mayChange(context)) {
             return true;
         }
-        context.getEvent().clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(context.getUser())
-                .detail(TwoStepEvents.EVENT, TwoStepEvents.SECOND_STEP_NEEDED)
-                .error(TwoStepEvents.ERROR_SECOND_STEP_NEEDED);
-        context.challenge(context.form().setError("twoStepChangeNeedsSecondStep")
-                .createErrorPage(Response.Status.FORBIDDEN));
+        FactorChangeGuard.refuse(context);
         return false;
     }
 

@@ -1,5 +1,6 @@
 package io.twostep.keycloak.trusteddevice;
 
+import io.twostep.keycloak.factorchange.FactorChangeGuard;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import org.keycloak.Config;
 import org.keycloak.authentication.InitiatedActionSupport;
@@ -16,8 +17,9 @@ import java.util.Map;
 
 /**
  * {@code forget-trusted-devices} ("Forget remembered devices"): an application-initiated action
- * ({@code kc_action=forget-trusted-devices}) that lists the user's remembered devices and ends them all at once
- * (SECURITY.md S23). One at a time is the Account Console's <em>Delete</em>.
+ * ({@code kc_action=forget-trusted-devices}) that lists the user's remembered devices and ends them all at once.
+ * One at a time is the Account Console's <em>Delete</em>. Like every change of how the user signs in, it needs a
+ * second step passed in this login or SSO session ({@link FactorChangeGuard}).
  */
 public final class ForgetTrustedDevicesAction implements RequiredActionFactory, RequiredActionProvider {
 
@@ -27,6 +29,10 @@ public final class ForgetTrustedDevicesAction implements RequiredActionFactory, 
 
     @Override
     public void requiredActionChallenge(RequiredActionContext context) {
+        if (!FactorChangeGuard.mayChange(context)) {
+            FactorChangeGuard.refuse(context);
+            return;
+        }
         // Maps, not records: Keycloak's FreeMarker wrapper reads bean getters and map keys only.
         List<Map<String, String>> devices = TrustedDevices.list(context.getUser()).stream()
                 .map(d -> Map.of("label", d.getUserLabel(), "until", TrustedDevices.isoDate(d.expiresAt()))).toList();
@@ -35,6 +41,10 @@ public final class ForgetTrustedDevicesAction implements RequiredActionFactory, 
 
     @Override
     public void processAction(RequiredActionContext context) {
+        if (!FactorChangeGuard.mayChange(context)) {
+            FactorChangeGuard.refuse(context);
+            return;
+        }
         if (!context.getHttpRequest().getDecodedFormParameters().containsKey("forget")) {
             requiredActionChallenge(context);
             return;
@@ -47,6 +57,15 @@ public final class ForgetTrustedDevicesAction implements RequiredActionFactory, 
                 .detail(TwoStepEvents.COUNT, Integer.toString(removed))
                 .success();
         context.success();
+    }
+
+    /**
+     * Keycloak's rule (the configured <em>Maximum age of authentication</em>, else 300 seconds), but always sign
+     * in again, even in the second of the login, from a session that has not passed a second step.
+     */
+    @Override
+    public int getMaxAuthAge(KeycloakSession session) {
+        return FactorChangeGuard.maxAuthAge(session, RequiredActionProvider.super.getMaxAuthAge(session));
     }
 
     @Override

@@ -17,6 +17,10 @@ import org.keycloak.models.UserModel;
  * fresh or stronger authentication nor for an account action such as setting up a factor (SECURITY.md S20, S21,
  * S24). Users of a user storage (LDAP) are never skipped: a password changed there cannot be noticed. Every refused cookie raises a {@code LOGIN_ERROR} event with error
  * {@value #ERROR_REFUSED} and the reason; a skip adds {@code two_step_event=trusted_device_used} to the login event.
+ * <p>
+ * A session this condition let in holds the password only and records no second step, so
+ * {@link io.twostep.keycloak.factorchange.FactorChangeGuard} refuses it every change of the user's factors and
+ * remembered devices until a second step is passed.
  */
 public final class TrustedDeviceConditionFactory extends PolicyStepFactory
         implements ConditionalAuthenticatorFactory, ConditionalAuthenticator {

@@ -1,5 +1,6 @@
 package io.twostep.keycloak.trusteddevice;
 
+import io.twostep.keycloak.factorchange.FactorChangeGuard;
 import org.keycloak.credential.CredentialInput;
 import org.keycloak.credential.CredentialInputValidator;
 import org.keycloak.credential.CredentialMetadata;
@@ -51,6 +52,8 @@ public final class TrustedDeviceCredentialProvider
 
     @Override
     public CredentialTypeMetadata getCredentialTypeMetadata(CredentialTypeMetadataContext metadataContext) {
+        // The Account REST API removes a credential only after reading this: no removal without the second step.
+        FactorChangeGuard.refuseRemovalByRequest(session, metadataContext.getUser());
         return CredentialTypeMetadata.builder()
                 .type(getType())
                 .category(CredentialTypeMetadata.Category.TWO_FACTOR)
