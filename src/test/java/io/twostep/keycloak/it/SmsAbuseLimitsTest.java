@@ -189,10 +189,23 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         driver.findElement(By.id("kc-login")).click();
         assertLoggedIn();
 
-        // After the block period, a correct code works again and clears the count.
+        // The count outlives the block (NIST SP 800-63B 3.2.2): after the block period one wrong code blocks again.
         offset += LimitsServerConfig.BLOCK_SECONDS + 1;
         timeOffSet.set(offset);
         comeFrom("192.0.2.200"); // this address has used its hourly SMS budget
+        startOver();
+        passwordStep("limit-failures");
+        chooseSms();
+        assertEquals(java.util.Optional.empty(), codePage.errorMessage());
+        codePage.enterCode(wrong(vonage.last(number).code()));
+        codePage.enterCode(vonage.last(number).code());
+        assertEquals(blocked, codePage.errorMessage().orElseThrow(), "one wrong code after a block blocks again");
+
+        // After the next block period (an hour on, so the user's hourly SMS budget is fresh too), a correct code
+        // works again and clears the count.
+        offset += 3600;
+        timeOffSet.set(offset);
+        comeFrom("192.0.2.201");
         startOver();
         passwordStep("limit-failures");
         chooseSms();
