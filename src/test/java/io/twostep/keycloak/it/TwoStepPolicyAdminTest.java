@@ -134,7 +134,8 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         String shown = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json")
                 .body()).path("config").path("readiness").get(0).asText();
         assertTrue(shown.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: \\d+ users; \\d+ without a phone number, .*"
-                + "without a second factor; browser flow enforces the policy: yes; direct grant: yes"), shown);
+                + "without a second factor; browser flow enforces the policy: yes; direct grant: yes; every way in: yes"),
+                shown);
         String typedOver = component.replace("\"trustedDeviceDays\":[\"30\"]", "\"trustedDeviceDays\":[\"30\"],"
                 + "\"readiness\":[\"all fine\"]");
         adminCall("PUT", "components/" + id, typedOver.replace("{\"name\"", "{\"id\":\"" + id + "\",\"name\""),
