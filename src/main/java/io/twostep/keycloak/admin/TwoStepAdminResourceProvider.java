@@ -1,5 +1,6 @@
 package io.twostep.keycloak.admin;
 
+import io.twostep.keycloak.policy.TwoStepSetup;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
@@ -30,8 +31,14 @@ public final class TwoStepAdminResourceProvider implements AdminRealmResourcePro
     public void init(Config.Scope config) {
     }
 
+    /** Every new realm gets the two-step safety net, and an import may ask for the set-up (see TwoStepSetup). */
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        factory.register(event -> {
+            if (event instanceof RealmModel.RealmPostCreateEvent created) {
+                TwoStepSetup.onRealmCreated(created.getKeycloakSession(), created.getCreatedRealm());
+            }
+        });
     }
 
     @Override
