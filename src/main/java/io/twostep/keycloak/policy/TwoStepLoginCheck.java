@@ -23,6 +23,7 @@ import org.keycloak.services.managers.AuthenticationSessionManager;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -94,7 +95,8 @@ public final class TwoStepLoginCheck implements RequiredActionFactory, RequiredA
         LOG.debugf("Two-step login check refused a login of user %s in realm %s: %s", context.getUser().getId(),
                 context.getRealm().getName(), outcome);
         context.getEvent().clone().event(EventType.LOGIN_ERROR).user(context.getUser())
-                .detail(TwoStepEvents.EVENT, EVENT_REFUSED).detail(TwoStepEvents.REASON, outcome.name().toLowerCase())
+                .detail(TwoStepEvents.EVENT, EVENT_REFUSED)
+                .detail(TwoStepEvents.REASON, outcome.name().toLowerCase(Locale.ROOT))
                 .error(ERROR_REFUSED);
         String message = "twoStepLoginCheckRefused";
         if (outcome == Outcome.SESSION_WITHOUT_SECOND_STEP) {
@@ -184,8 +186,9 @@ public final class TwoStepLoginCheck implements RequiredActionFactory, RequiredA
         String app = UserModel.RequiredAction.CONFIGURE_TOTP.name();
         boolean appAllowed = settings.method() != TwoStepSettings.Method.SMS;
         boolean smsAllowed = settings.method() != TwoStepSettings.Method.OTP;
+        String sms = ConfigureSmsOtpFactory.ID;
         if (appAllowed && pending.contains(app) && enabled(realm, app)
-                || smsAllowed && pending.contains(ConfigureSmsOtpFactory.ID) && enabled(realm, ConfigureSmsOtpFactory.ID)) {
+                || smsAllowed && pending.contains(sms) && enabled(realm, sms)) {
             authSession.setAuthNote(ENROLLING_NOTE, "true");
             return "enrolment";
         }

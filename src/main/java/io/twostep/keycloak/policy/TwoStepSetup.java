@@ -42,7 +42,8 @@ import java.util.Set;
  * is already wired, as {@link PolicyPaths} judges it, so running it twice (or on a realm set up by hand like the
  * demo realm) changes nothing.
  * <ul>
- *     <li>user profile: {@code phoneNumber} (admins edit, users view) and {@code phoneNumberVerified} (admins only);</li>
+ *     <li>user profile: {@code phoneNumber} (admins edit, users view) and {@code phoneNumberVerified} (admins
+ *     only);</li>
  *     <li>required actions: Set up SMS code, Forget remembered devices, the Two-step login check and Keycloak's
  *     Configure OTP registered and enabled; Configure OTP, Webauthn Register (passwordless too) and Delete
  *     Credential with a maximum authentication age of 0;</li>

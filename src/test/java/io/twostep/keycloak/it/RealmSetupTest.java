@@ -31,6 +31,7 @@ import org.keycloak.testframework.ui.annotations.InjectWebDriver;
 import org.keycloak.testframework.ui.page.LoginPage;
 import org.keycloak.testframework.ui.webdriver.ManagedWebDriver;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,6 +41,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -230,6 +236,82 @@ class RealmSetupTest {
         phonePage.assertCurrent();
     }
 
+    /**
+     * Logins through the SSO cookie: a session that passed the policy goes on without a new code; a session that
+     * began without the second step (here while an admin had it disabled, before the switch) is ended and the next
+     * sign-in starts over with the password and the code.
+     */
+    @Test
+    void theSafetyNetJudgesSsoLoginsByHowTheirSessionBegan() throws Exception {
+        call("POST", "two-step/setup", null, 200);
+        String number = TestUsers.newNumber();
+        user("sso-user", number);
+        String twoFactor = null;
+        for (AuthenticationExecutionInfoRepresentation e : realm.admin().flows().getExecutions("browser two-step")) {
+            if ("browser two-step Browser - Conditional 2FA".equals(e.getDisplayName())) {
+                twoFactor = e.getId();
+                e.setRequirement("DISABLED");
+                realm.admin().flows().updateExecutions("browser two-step", e);
+            }
+        }
+        passwordStep("sso-user"); // policy off, second step disabled: the password alone
+        assertLoggedIn();
+        for (AuthenticationExecutionInfoRepresentation e : realm.admin().flows().getExecutions("browser two-step")) {
+            if (e.getId().equals(twoFactor)) {
+                e.setRequirement("CONDITIONAL");
+                realm.admin().flows().updateExecutions("browser two-step", e);
+            }
+        }
+        call("PUT", "two-step", "{\"required\":true,\"method\":\"any\"}", 200);
+
+        oauth.openLoginForm(); // the SSO cookie of the password-only session
+        assertEquals("Your session began without the second step this site now requires. Please sign in again.",
+                driver.findElement(By.cssSelector("#kc-error-message .instruction")).getText());
+        assertNotLoggedIn();
+
+        passwordStep("sso-user"); // the session is gone: password, then the code
+        codePage.assertCurrent();
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+
+        oauth.openLoginForm(); // this session passed the policy: SSO goes through without another code
+        assertLoggedIn();
+        assertEquals(1, vonage.to(number).size(), "no second code for the SSO login");
+    }
+
+    /** With the policy on, a remembered device still skips the code, and so does the SSO login that follows. */
+    @Test
+    void aRememberedDeviceStillSkipsTheCodeWithThePolicyOn() throws Exception {
+        call("POST", "two-step/setup", null, 200);
+        call("PUT", "two-step", "{\"required\":true,\"method\":\"any\"}", 200);
+        String number = TestUsers.newNumber();
+        user("remembered", number);
+        passwordStep("remembered");
+        codePage.enterCode(vonage.last(number).code());
+        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
+        offer.assertCurrent();
+        offer.answer(true);
+        assertLoggedIn();
+
+        driver.open(realm.getBaseUrl() + "/protocol/openid-connect/logout");
+        Set<Cookie> trust = driver.cookies().getAll().stream()
+                .filter(c -> c.getName().startsWith("KC_TWO_STEP_DEVICE_")).collect(Collectors.toSet());
+        assertEquals(1, trust.size());
+        for (Cookie c : trust) {
+            Files.writeString(Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt")),
+                    c.getValue().substring(c.getValue().indexOf('.') + 1) + "\n", StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND); // for the log scan
+        }
+        driver.cookies().deleteAll();
+        trust.forEach(driver.cookies()::add);
+
+        passwordStep("remembered");
+        assertLoggedIn();
+        oauth.openLoginForm();
+        assertLoggedIn();
+        assertEquals(1, vonage.to(number).size(), "one code, at the first login only");
+    }
+
     @Test
     void aCustomisedBrowserFlowKeepsItsCustomisation() throws Exception {
         // The operator's own browser flow: username and password on separate pages, and an extra step.
@@ -317,7 +399,8 @@ class RealmSetupTest {
     @Test
     void anImportSwitchingThePolicyOnIsRefusedUnlessItAsksForTheSetUp() throws Exception {
         String base = realm.getBaseUrl().replace("/realms/" + realm.getName(), "/admin/realms");
-        String plain = "{\"realm\":\"import-no-setup\",\"enabled\":true,\"attributes\":{\"twoStep.required\":\"true\"}}";
+        String plain = "{\"realm\":\"import-no-setup\",\"enabled\":true,"
+                + "\"attributes\":{\"twoStep.required\":\"true\"}}";
         HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(base))
                 .header("Authorization", "Bearer " + adminToken()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(plain)).build(), HttpResponse.BodyHandlers.ofString());
@@ -326,7 +409,8 @@ class RealmSetupTest {
         assertTrue(refused.body().contains("flow 'browser'"), refused.body());
 
         String wired = plain.replace("import-no-setup", "import-setup")
-                .replace("\"twoStep.required\":\"true\"", "\"twoStep.required\":\"true\",\"twoStep.setUpOnImport\":\"true\"");
+                .replace("\"twoStep.required\":\"true\"",
+                        "\"twoStep.required\":\"true\",\"twoStep.setUpOnImport\":\"true\"");
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(base))
                 .header("Authorization", "Bearer " + adminToken()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(wired)).build(), HttpResponse.BodyHandlers.ofString());
@@ -432,7 +516,8 @@ class RealmSetupTest {
                         realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/" + path))
                 .header("Authorization", "Bearer " + adminToken()).header("Accept", "application/json");
         if (body != null) {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         }
