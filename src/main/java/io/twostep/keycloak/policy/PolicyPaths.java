@@ -240,8 +240,8 @@ public final class PolicyPaths {
 
     /**
      * Ways in that run no flow of the realm's bindings: reported, not blocking, because the safety net refuses what
-     * they cannot ask (SAML ECP is a passive login, which fails on a required action) or because the login is
-     * decided outside Keycloak (CIBA's authentication device).
+     * they cannot ask (SAML ECP is a passive login, which fails on a required action; a Docker login cannot show
+     * one) or because the login is decided outside Keycloak (CIBA's authentication device).
      */
     private void otherPaths(List<Path> all) {
         realm.getClientsStream().filter(ClientModel::isEnabled).forEach(client -> {
@@ -249,6 +249,12 @@ public final class PolicyPaths {
                 all.add(new Path("other", client.getClientId() + "/saml-ecp", "saml ecp", true, false,
                         List.of("client '" + client.getClientId() + "' allows SAML ECP logins (HTTP Basic, password "
                                 + "only); the safety net refuses them while the policy is on"), false));
+            }
+            if ("docker-v2".equals(client.getProtocol())) {
+                all.add(new Path("other", client.getClientId() + "/docker", "docker auth", true, false,
+                        List.of("client '" + client.getClientId() + "' is a Docker registry, whose logins use the "
+                                + "docker auth flow (HTTP Basic, password only); the safety net refuses them while "
+                                + "the policy is on"), false));
             }
             if ("true".equals(client.getAttribute("oidc.ciba.grant.enabled"))) {
                 all.add(new Path("other", client.getClientId() + "/ciba", null, true, false,

@@ -392,6 +392,74 @@ class RealmSetupTest {
         assertTrue(readiness().path("identityProviders").get(0).path("enforcesPolicy").asBoolean());
     }
 
+    /** A 2FA sub-flow with a condition the policy cannot vouch for: refused by name, and nothing is changed. */
+    @Test
+    void aFlowTooUnusualToChangeIsRefusedByNameAndNothingChanges() throws Exception {
+        realm.admin().flows().copy("browser", new HashMap<>(Map.of("newName", "by role"))).close();
+        realm.admin().flows().addExecution("by role Browser - Conditional 2FA",
+                Map.of("provider", "conditional-user-role"));
+        for (AuthenticationExecutionInfoRepresentation e
+                : realm.admin().flows().getExecutions("by role Browser - Conditional 2FA")) {
+            if ("conditional-user-role".equals(e.getProviderId())) {
+                e.setRequirement("REQUIRED");
+                realm.admin().flows().updateExecutions("by role Browser - Conditional 2FA", e);
+            }
+        }
+        RealmRepresentation rep = realm.admin().toRepresentation();
+        rep.setBrowserFlow("by role");
+        realm.admin().update(rep);
+
+        JsonNode dryRun = call("POST", "two-step/setup?dryRun=true", null, 200);
+        assertEquals(1, dryRun.path("refusals").size(), dryRun.toString());
+        assertEquals("by role", dryRun.path("refusals").get(0).path("flow").asText());
+
+        HttpResponse<String> refused = raw("POST", "two-step/setup", null);
+        assertEquals(409, refused.statusCode(), refused.body());
+        String message = json.readTree(refused.body()).path("errorMessage").asText();
+        assertTrue(message.contains("'by role Browser - Conditional 2FA'") && message.contains("by hand"), message);
+        assertEquals("by role", realm.admin().toRepresentation().getBrowserFlow());
+        assertTrue(realm.admin().flows().getRequiredActions().stream()
+                        .noneMatch(a -> "configure-sms-otp".equals(a.getProviderId())),
+                "with a refusal nothing is changed, not even the pieces that could be");
+    }
+
+    /** The tab: switching on an unwired realm is refused; with "Set up the realm on save" it wires and switches. */
+    @Test
+    void theTabRefusesTheSwitchOnAnUnwiredRealmAndSetsItUpWhenAsked() throws Exception {
+        String component = "{\"name\":\"Two-step login\",\"providerId\":\"Two-step login\","
+                + "\"providerType\":\"org.keycloak.services.ui.extend.UiTabProvider\",\"parentId\":\"" + realm.getId()
+                + "\",\"config\":{\"required\":[\"true\"],\"method\":[\"any\"]}}";
+        HttpResponse<String> refused = raw("POST", "components", component);
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("cannot be switched on"), refused.body());
+        assertEquals(null, realm.admin().toRepresentation().getAttributes().get("twoStep.required"));
+
+        HttpResponse<String> saved = raw("POST", "components",
+                component.replace("\"method\":[\"any\"]", "\"method\":[\"any\"],\"setUp\":[\"true\"]"));
+        assertEquals(201, saved.statusCode(), saved.body());
+        assertEquals("true", realm.admin().toRepresentation().getAttributes().get("twoStep.required"));
+        assertEquals("browser two-step", realm.admin().toRepresentation().getBrowserFlow());
+        String id = saved.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
+        assertEquals("false", call("GET", "components/" + id, null, 200).path("config").path("setUp").get(0)
+                .asText(), "the switch turns itself off");
+    }
+
+    /** A disabled safety net does not run: switching on is refused until it is enabled again. */
+    @Test
+    void switchingOnIsRefusedWhileTheSafetyNetIsDisabled() throws Exception {
+        call("POST", "two-step/setup", null, 200);
+        var net = realm.admin().flows().getRequiredAction("two-step-login-check");
+        net.setEnabled(false);
+        realm.admin().flows().updateRequiredAction("two-step-login-check", net);
+        HttpResponse<String> refused = raw("PUT", "two-step", "{\"required\":true}");
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("'Two-step login check' (two-step-login-check) is disabled"),
+                refused.body());
+        assertFalse(readiness().path("safetyNet").path("enabled").asBoolean());
+        call("POST", "two-step/setup", null, 200); // enables it again
+        call("PUT", "two-step", "{\"required\":true}", 200);
+    }
+
     /**
      * An import that switches the policy on: refused while the realm does not enforce it, wired when it asks for
      * the set-up. Realms created through {@code POST /admin/realms}, as an operator's import script does.
