@@ -12,8 +12,10 @@ import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionFactory;
 import org.keycloak.authentication.RequiredActionProvider;
+import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
 import org.keycloak.common.util.Time;
 import org.keycloak.events.EventType;
+import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
@@ -24,7 +26,9 @@ import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * {@code two-step-login-check} ("Two-step login check"): the login-time safety net of the two-step policy,
@@ -211,14 +215,13 @@ public final class TwoStepLoginCheck implements RequiredActionFactory, RequiredA
     }
 
     /** Executions that succeeded in this login, and those the SSO session it continues completed. */
-    private static java.util.stream.Stream<String> completed(AuthenticationSessionModel authSession) {
-        return java.util.stream.Stream.concat(
+    private static Stream<String> completed(AuthenticationSessionModel authSession) {
+        return Stream.concat(
                 authSession.getExecutionStatus().entrySet().stream()
                         .filter(e -> e.getValue() == AuthenticationSessionModel.ExecutionStatus.SUCCESS)
-                        .map(java.util.Map.Entry::getKey),
-                org.keycloak.authentication.authenticators.util.AuthenticatorUtils.parseCompletedExecutions(
-                        authSession.getUserSessionNotes().get(org.keycloak.models.Constants.AUTHENTICATORS_COMPLETED))
-                        .keySet().stream());
+                        .map(Map.Entry::getKey),
+                AuthenticatorUtils.parseCompletedExecutions(
+                        authSession.getUserSessionNotes().get(Constants.AUTHENTICATORS_COMPLETED)).keySet().stream());
     }
 
     @Override
