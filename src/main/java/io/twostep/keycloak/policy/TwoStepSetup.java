@@ -6,6 +6,7 @@ import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import io.twostep.keycloak.trusteddevice.ForgetTrustedDevicesAction;
 import io.twostep.keycloak.trusteddevice.TrustedDeviceConditionFactory;
 import io.twostep.keycloak.trusteddevice.TrustedDeviceOfferFactory;
+import org.jboss.logging.Logger;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.RequiredActionFactory;
 import org.keycloak.authentication.RequiredActionProvider;
@@ -61,6 +62,8 @@ import java.util.Set;
  * {@code manual}.
  */
 public final class TwoStepSetup {
+
+    private static final Logger LOG = Logger.getLogger(TwoStepSetup.class);
 
     /** Realm attribute of an import: {@code true} runs the set-up right after the realm is created. */
     public static final String IMPORT_ATTRIBUTE = TwoStepSettings.PREFIX + "setUpOnImport";
@@ -181,6 +184,29 @@ public final class TwoStepSetup {
             throw new ModelException(refusal + " An import may ask for the set-up with the realm attribute "
                     + IMPORT_ATTRIBUTE + "=true.");
         }
+    }
+
+    /**
+     * At server start: realms whose policy is on but that lack the safety net (set up by hand before it existed)
+     * get it registered and enabled, so an upgrade does not leave a switched-on realm without it. A realm where an
+     * admin registered it and disabled it is left alone (the readiness report names it). A failure is logged and
+     * skips that realm; it never stops the server.
+     */
+    public static void registerSafetyNetWherePolicyIsOn(KeycloakSession session) {
+        session.realms().getRealmsStream()
+                .filter(realm -> TwoStepSettings.fromAttributes(realm.getAttributes()).required())
+                .filter(realm -> realm.getRequiredActionProvidersStream()
+                        .noneMatch(a -> TwoStepLoginCheck.ID.equals(a.getProviderId())))
+                .forEach(realm -> {
+                    try {
+                        register(session, realm, TwoStepLoginCheck.ID);
+                        LOG.infof("Registered the two-step safety net (%s) in realm %s, whose policy is on",
+                                TwoStepLoginCheck.ID, realm.getName());
+                    } catch (RuntimeException e) {
+                        LOG.warnf("Could not register the two-step safety net in realm %s: %s", realm.getName(),
+                                e.getMessage());
+                    }
+                });
     }
 
     private void all() {
