@@ -106,7 +106,10 @@ public final class PolicyPaths {
         PolicyPaths paths = new PolicyPaths(session, realm);
         List<Path> all = new ArrayList<>();
         all.add(paths.browserLike("browser", "browser", realm.getBrowserFlow(), true));
-        all.add(paths.directGrant("directGrant", "direct grant", realm.getDirectGrantFlow()));
+        // The realm's direct grant flow matters while a client may use it: direct access grants on, no override.
+        boolean grants = realm.getClientsStream().anyMatch(c -> c.isEnabled() && c.isDirectAccessGrantsEnabled()
+                && c.getAuthenticationFlowBindingOverride("direct_grant") == null);
+        all.add(inUse(paths.directGrant("directGrant", "direct grant", realm.getDirectGrantFlow()), grants));
         all.add(paths.registration(realm.getRegistrationFlow(), realm.isRegistrationAllowed()));
         all.add(paths.browserLike("resetCredentials", "reset credentials", realm.getResetCredentialsFlow(),
                 realm.isResetPasswordAllowed()));
@@ -117,7 +120,8 @@ public final class PolicyPaths {
                         all.add(paths.rename(paths.browserLike("clientOverride", client.getClientId(), flow, true),
                                 "browser"));
                     } else if ("direct_grant".equals(binding)) {
-                        all.add(paths.rename(paths.directGrant("clientOverride", client.getClientId(), flow),
+                        all.add(paths.rename(inUse(paths.directGrant("clientOverride", client.getClientId(), flow),
+                                client.isEnabled() && client.isDirectAccessGrantsEnabled()),
                                 "direct_grant"));
                     }
                 }));
@@ -163,6 +167,11 @@ public final class PolicyPaths {
         List<String> gaps = new ArrayList<>();
         paths.stream().filter(Path::gap).forEach(p -> gaps.addAll(p.reasons()));
         return gaps;
+    }
+
+    private static Path inUse(Path path, boolean inUse) {
+        return new Path(path.kind(), path.name(), path.alias(), inUse, path.enforces(), path.reasons(),
+                path.blocking());
     }
 
     /** Keeps the binding's name in the reasons of a client override ("client demo-app, browser binding: …"). */

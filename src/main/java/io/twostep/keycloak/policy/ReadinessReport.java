@@ -150,8 +150,8 @@ public final class ReadinessReport {
     /**
      * Every way into the realm and whether it enforces the policy ({@link PolicyPaths}), in the report's shape:
      * {@code browser}, {@code directGrant}, {@code registration}, {@code resetCredentials} ({@code alias},
-     * {@code enforcesPolicy}, {@code reasons}; the last two with {@code inUse}), {@code clientOverrides}
-     * ({@code clientId}, {@code binding}, ...), {@code identityProviders} ({@code alias} of the provider,
+     * {@code enforcesPolicy}, {@code reasons}; the last three with {@code inUse}), {@code clientOverrides}
+     * ({@code clientId}, {@code binding}, {@code inUse}, ...), {@code identityProviders} ({@code alias} of the provider,
      * {@code postLoginFlow}, ...), {@code safetyNet} and {@code enrolmentActions} ({@code enabled}, {@code reasons}),
      * {@code otherPaths} (reported only), and {@code enforcesPolicy} / {@code gaps} for the whole realm.
      */
@@ -166,13 +166,13 @@ public final class ReadinessReport {
         for (PolicyPaths.Path path : paths) {
             Map<String, Object> check = new LinkedHashMap<>();
             switch (path.kind()) {
-                case "browser", "directGrant" -> {
+                case "browser" -> {
                     check.put("alias", path.alias());
                     check.put("enforcesPolicy", path.enforces());
                     check.put("reasons", path.reasons());
                     flows.put(path.kind(), check);
                 }
-                case "registration", "resetCredentials" -> {
+                case "directGrant", "registration", "resetCredentials" -> {
                     check.put("alias", path.alias());
                     check.put("enforcesPolicy", path.enforces());
                     check.put("inUse", path.inUse());
@@ -184,6 +184,7 @@ public final class ReadinessReport {
                     check.put("clientId", path.name().substring(0, slash));
                     check.put("binding", path.name().substring(slash + 1));
                     check.put("alias", path.alias());
+                    check.put("inUse", path.inUse());
                     check.put("enforcesPolicy", path.enforces());
                     check.put("reasons", path.reasons());
                     overrides.add(check);

@@ -444,6 +444,28 @@ class RealmSetupTest {
                 .asText(), "the switch turns itself off");
     }
 
+    /** A direct grant flow without the guard blocks the switch only while some client may use direct grants. */
+    @Test
+    void anUnguardedDirectGrantBlocksTheSwitchOnlyWhileAClientMayUseIt() throws Exception {
+        call("POST", "two-step/setup", null, 200);
+        RealmRepresentation rep = realm.admin().toRepresentation();
+        rep.setDirectGrantFlow("direct grant"); // Keycloak's own, without the guard
+        realm.admin().update(rep);
+        assertTrue(readiness().path("directGrant").path("inUse").asBoolean());
+        assertEquals(409, raw("PUT", "two-step", "{\"required\":true}").statusCode());
+
+        for (var client : realm.admin().clients().findAll()) {
+            if (Boolean.TRUE.equals(client.isDirectAccessGrantsEnabled())) {
+                client.setDirectAccessGrantsEnabled(false);
+                realm.admin().clients().get(client.getId()).update(client);
+            }
+        }
+        JsonNode directGrant = readiness().path("directGrant");
+        assertFalse(directGrant.path("inUse").asBoolean(), directGrant.toString());
+        assertFalse(directGrant.path("enforcesPolicy").asBoolean(), "still reported");
+        call("PUT", "two-step", "{\"required\":true}", 200);
+    }
+
     /** A disabled safety net does not run: switching on is refused until it is enabled again. */
     @Test
     void switchingOnIsRefusedWhileTheSafetyNetIsDisabled() throws Exception {
