@@ -2,12 +2,15 @@ package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.policy.ReadinessReport;
+import io.twostep.keycloak.policy.SwitchGuard;
+import io.twostep.keycloak.policy.TwoStepSetup;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.policy.TwoStepUiTab;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import io.twostep.keycloak.trusteddevice.TrustedDevices;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -34,10 +37,13 @@ import java.util.Map;
 
 /**
  * Admin REST under {@code /admin/realms/{realm}/two-step}: the realm's two-step policy ({@code view-realm} reads,
- * {@code manage-realm} writes; SECURITY.md S17) and a user's wrong-SMS-code standing ({@code view-users} reads,
+ * {@code manage-realm} writes), the realm set-up ({@code manage-realm}) and a user's wrong-SMS-code standing ({@code view-users} reads,
  * {@code manage-users} resets).
  */
 public final class TwoStepAdminResource {
+
+    /** Key of a policy update that runs the set-up first (the admin's confirmation). */
+    static final String SET_UP = "setUp";
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -66,11 +72,14 @@ public final class TwoStepAdminResource {
     /**
      * Changes some or all of the policy. Only {@code twoStep.*} realm attributes are written; switching
      * {@code required} on records the time in {@code requiredSince}. The change is an admin event carrying the old
-     * and the new policy.
+     * and the new policy. Switching the policy on (or changing its method while on) is refused while a way into the
+     * realm does not enforce it ({@link SwitchGuard}); {@code "setUp": true} runs the set-up first.
      *
-     * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays}
+     * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays},
+     *               and {@code setUp} (boolean)
      * @return the policy now in force
-     * @throws ErrorResponseException 400 with a message naming the bad setting
+     * @throws ErrorResponseException 400 with a message naming the bad setting; 409 naming each way in that does
+     *                                not enforce the policy, or each flow the set-up refused to change
      */
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
@@ -80,12 +89,24 @@ public final class TwoStepAdminResource {
         if (update == null) {
             throw ErrorResponse.error("a JSON object of settings is required", Response.Status.BAD_REQUEST);
         }
+        Map<String, Object> settings = new LinkedHashMap<>(update);
+        Object setUp = settings.remove(SET_UP);
+        if (setUp != null && !(setUp instanceof Boolean)) {
+            throw ErrorResponse.error(SET_UP + " must be true or false; was: " + setUp, Response.Status.BAD_REQUEST);
+        }
         TwoStepSettings before = TwoStepSettings.fromAttributes(realm.getAttributes());
         TwoStepSettings after;
         try {
-            after = before.with(update, Time.currentTime());
+            after = before.with(settings, Time.currentTime());
         } catch (IllegalArgumentException e) {
             throw ErrorResponse.error(e.getMessage(), Response.Status.BAD_REQUEST);
+        }
+        if (Boolean.TRUE.equals(setUp)) {
+            setUp(false);
+        }
+        String refusal = SwitchGuard.refusal(session, realm, before, after);
+        if (refusal != null) {
+            throw ErrorResponse.error(refusal, Response.Status.CONFLICT);
         }
         after.toAttributes().forEach(realm::setAttribute);
         TwoStepUiTab.mirror(realm, after);
@@ -95,6 +116,37 @@ public final class TwoStepAdminResource {
         adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE)
                 .resourcePath("two-step").representation(change).success();
         return after.toApi();
+    }
+
+    /**
+     * Wires the realm for the policy (see {@link TwoStepSetup}): user profile attributes, required actions, copies
+     * of the bound browser, direct grant, reset credentials and registration flows with the policy's steps, and the
+     * post login flow of identity providers that have none. Running it again changes nothing. A real run is an
+     * admin event carrying what changed.
+     *
+     * @param dryRun {@code true}: lists the changes without making them
+     * @return {@code {"applied": b, "changes": [{"piece", "change"}], "refusals": [{"piece", "flow", "message"}],
+     *         "manual": ["..."]}}
+     * @throws ErrorResponseException 409 naming each flow too unusual to change (then nothing was changed)
+     */
+    @POST
+    @Path("setup")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> setup(@QueryParam("dryRun") Boolean dryRun) {
+        auth.realm().requireManageRealm();
+        return setUp(Boolean.TRUE.equals(dryRun)).toJson();
+    }
+
+    private TwoStepSetup.Result setUp(boolean dryRun) {
+        TwoStepSetup.Result result = TwoStepSetup.run(session, realm, dryRun);
+        if (!dryRun && !result.refusals().isEmpty()) {
+            throw ErrorResponse.error(result.refusalMessage(), Response.Status.CONFLICT);
+        }
+        if (result.applied()) {
+            adminEvent.resource(ResourceType.REALM).operation(OperationType.ACTION)
+                    .resourcePath("two-step", "setup").representation(result.toJson()).success();
+        }
+        return result;
     }
 
     /**

@@ -1,9 +1,13 @@
 package io.twostep.keycloak.admin;
 
+import io.twostep.keycloak.policy.TwoStepSetup;
+import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
@@ -14,6 +18,7 @@ public final class TwoStepAdminResourceProvider implements AdminRealmResourcePro
 
     /** Path segment under {@code /admin/realms/{realm}/}. */
     public static final String ID = "two-step";
+    private static final Logger LOG = Logger.getLogger(TwoStepAdminResourceProvider.class);
 
     @Override
     public Object getResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth,
@@ -30,8 +35,23 @@ public final class TwoStepAdminResourceProvider implements AdminRealmResourcePro
     public void init(Config.Scope config) {
     }
 
+    /**
+     * Every new realm gets the two-step safety net, and an import may ask for the set-up; at server start, realms
+     * whose policy is on get the safety net if they lack it (see TwoStepSetup).
+     */
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        factory.register(event -> {
+            if (event instanceof RealmModel.RealmPostCreateEvent created) {
+                TwoStepSetup.onRealmCreated(created.getKeycloakSession(), created.getCreatedRealm());
+            } else if (event instanceof PostMigrationEvent) {
+                try {
+                    KeycloakModelUtils.runJobInTransaction(factory, TwoStepSetup::registerSafetyNetWherePolicyIsOn);
+                } catch (RuntimeException e) {
+                    LOG.warnf("Could not check the realms for the two-step safety net at start: %s", e.getMessage());
+                }
+            }
+        });
     }
 
     @Override

@@ -1,10 +1,7 @@
 package io.twostep.keycloak.policy;
 
-import io.twostep.keycloak.authenticator.SmsOtpFormAuthenticatorFactory;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.phone.PhonePolicy;
-import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.AuthenticationFlowModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
@@ -24,8 +21,8 @@ import org.keycloak.connections.jpa.JpaConnectionProvider;
 
 /**
  * How ready a realm is for the two-step toggle: which users have no number, an unusable number, a number shared
- * with another user, or no second factor at all, and whether the bound browser and direct-grant flows enforce the
- * policy. Users are streamed once from three bulk queries; ids, usernames, numbers and per-number counts are held in
+ * with another user, or no second factor at all, and whether every way into the realm enforces the policy (flows,
+ * client overrides, identity providers, the safety net; see {@link PolicyPaths}). Users are streamed once from three bulk queries; ids, usernames, numbers and per-number counts are held in
  * memory (a few MB for 100 000 users).
  */
 public final class ReadinessReport {
@@ -85,13 +82,7 @@ public final class ReadinessReport {
                 byNumber.get(number).forEach(e -> report.add("sharedPhoneNumber", e, first, max));
             }
         });
-        report.flows.put("browser", flowCheck(realm, realm.getBrowserFlow(), BROWSER_STEPS));
-        report.flows.put("directGrant", flowCheck(realm, realm.getDirectGrantFlow(), DIRECT_GRANT_STEPS));
-        report.flows.put("registration", inUse(flowCheck(realm, realm.getRegistrationFlow(),
-                Set.of(TwoStepEnrolmentAuthenticatorFactory.ID)), realm.isRegistrationAllowed()));
-        report.flows.put("resetCredentials", inUse(flowCheck(realm, realm.getResetCredentialsFlow(), BROWSER_STEPS),
-                realm.isResetPasswordAllowed()));
-        report.flows.put("clientOverrides", clientOverrides(realm));
+        report.flows.putAll(flows(session, realm));
         return report;
     }
 
@@ -156,81 +147,79 @@ public final class ReadinessReport {
         }
     }
 
-    /** Registration and "forgot password" log users in too, but only when the realm allows them. */
-    private static Map<String, Object> inUse(Map<String, Object> check, boolean inUse) {
-        check.put("inUse", inUse);
-        return check;
-    }
-
-    /** The second steps the policy accepts: the built-in OTP form and the SMS form. */
-    private static final Set<String> SECOND_STEPS = Set.of("auth-otp-form", SmsOtpFormAuthenticatorFactory.ID);
-
-    private static final Set<String> BROWSER_STEPS =
-            Set.of(ConditionalTwoStepAuthenticatorFactory.ID, TwoStepEnrolmentAuthenticatorFactory.ID);
-    private static final Set<String> DIRECT_GRANT_STEPS = Set.of(io.twostep.keycloak.authenticator.SmsDirectGrantGuard.ID);
-
     /**
-     * Clients that bind their own browser or direct-grant flow bypass the realm's bindings: each such override,
-     * with whether its flow enforces the policy.
-     *
-     * @return {@code [{"clientId": "...", "binding": "browser" | "direct_grant", "alias": "...", "enforcesPolicy": b}]}
+     * Every way into the realm and whether it enforces the policy ({@link PolicyPaths}), in the report's shape:
+     * {@code browser}, {@code directGrant}, {@code registration}, {@code resetCredentials} ({@code alias},
+     * {@code enforcesPolicy}, {@code reasons}; the last three with {@code inUse}), {@code clientOverrides}
+     * ({@code clientId}, {@code binding}, {@code inUse}, ...), {@code identityProviders} ({@code alias} of the provider,
+     * {@code postLoginFlow}, ...), {@code safetyNet} and {@code enrolmentActions} ({@code enabled}, {@code reasons}),
+     * {@code otherPaths} (reported only), and {@code enforcesPolicy} / {@code gaps} for the whole realm.
      */
-    private static List<Map<String, Object>> clientOverrides(RealmModel realm) {
+    static Map<String, Object> flows(KeycloakSession session, RealmModel realm) {
+        List<PolicyPaths.Path> paths = PolicyPaths.of(session, realm,
+                TwoStepSettings.fromAttributes(realm.getAttributes()).method());
+        Map<String, Object> flows = new LinkedHashMap<>();
         List<Map<String, Object>> overrides = new ArrayList<>();
-        realm.getClientsStream().forEach(client -> client.getAuthenticationFlowBindingOverrides().forEach((binding, flowId) -> {
-            Set<String> needed = switch (binding) {
-                case "browser" -> BROWSER_STEPS;
-                case "direct_grant" -> DIRECT_GRANT_STEPS;
-                default -> null;
-            };
-            if (needed != null) {
-                Map<String, Object> check = new LinkedHashMap<>();
-                check.put("clientId", client.getClientId());
-                check.put("binding", binding);
-                check.putAll(flowCheck(realm, realm.getAuthenticationFlowById(flowId), needed));
-                overrides.add(check);
+        List<Map<String, Object>> providers = new ArrayList<>();
+        List<Map<String, Object>> actions = new ArrayList<>();
+        List<Map<String, Object>> others = new ArrayList<>();
+        for (PolicyPaths.Path path : paths) {
+            Map<String, Object> check = new LinkedHashMap<>();
+            switch (path.kind()) {
+                case "browser" -> {
+                    check.put("alias", path.alias());
+                    check.put("enforcesPolicy", path.enforces());
+                    check.put("reasons", path.reasons());
+                    flows.put(path.kind(), check);
+                }
+                case "directGrant", "registration", "resetCredentials" -> {
+                    check.put("alias", path.alias());
+                    check.put("enforcesPolicy", path.enforces());
+                    check.put("inUse", path.inUse());
+                    check.put("reasons", path.reasons());
+                    flows.put(path.kind(), check);
+                }
+                case "clientOverride" -> {
+                    int slash = path.name().lastIndexOf('/');
+                    check.put("clientId", path.name().substring(0, slash));
+                    check.put("binding", path.name().substring(slash + 1));
+                    check.put("alias", path.alias());
+                    check.put("inUse", path.inUse());
+                    check.put("enforcesPolicy", path.enforces());
+                    check.put("reasons", path.reasons());
+                    overrides.add(check);
+                }
+                case "identityProvider" -> {
+                    check.put("alias", path.name());
+                    check.put("postLoginFlow", path.alias());
+                    check.put("enabled", path.inUse());
+                    check.put("enforcesPolicy", path.enforces());
+                    check.put("reasons", path.reasons());
+                    providers.add(check);
+                }
+                case "safetyNet" -> {
+                    check.put("requiredAction", path.name());
+                    check.put("enabled", path.enforces());
+                    check.put("reasons", path.reasons());
+                    flows.put("safetyNet", check);
+                }
+                case "enrolmentAction" -> {
+                    check.put("requiredAction", path.name());
+                    check.put("enabled", path.enforces());
+                    check.put("reasons", path.reasons());
+                    actions.add(check);
+                }
+                default -> others.add(path.toJson());
             }
-        }));
-        return overrides;
-    }
-
-    /**
-     * A flow enforces the policy when every one of {@code needed} is a REQUIRED execution in it or in a sub-flow
-     * that is not disabled (an ALTERNATIVE or DISABLED step can be passed by), and, where the policy's condition
-     * is needed, the OTP or SMS form is there too.
-     */
-    private static Map<String, Object> flowCheck(RealmModel realm, AuthenticationFlowModel flow, Set<String> needed) {
-        Map<String, Object> check = new LinkedHashMap<>();
-        check.put("alias", flow == null ? null : flow.getAlias());
-        Set<String> required = new HashSet<>();
-        Set<String> enabled = new HashSet<>();
-        if (flow != null) {
-            collect(realm, flow.getId(), required, enabled, 0);
         }
-        // Where the policy's condition runs, a second step must be there to run too.
-        boolean secondStep = !needed.contains(ConditionalTwoStepAuthenticatorFactory.ID)
-                || enabled.stream().anyMatch(SECOND_STEPS::contains);
-        check.put("enforcesPolicy", required.containsAll(needed) && secondStep);
-        return check;
-    }
-
-    private static void collect(RealmModel realm, String flowId, Set<String> required, Set<String> enabled,
-                                int depth) {
-        if (depth > 10) {
-            return;
-        }
-        realm.getAuthenticationExecutionsStream(flowId)
-                .filter(e -> e.getRequirement() != AuthenticationExecutionModel.Requirement.DISABLED)
-                .forEach(e -> {
-                    if (e.isAuthenticatorFlow()) {
-                        collect(realm, e.getFlowId(), required, enabled, depth + 1);
-                    } else if (e.getAuthenticator() != null) {
-                        enabled.add(e.getAuthenticator());
-                        if (e.getRequirement() == AuthenticationExecutionModel.Requirement.REQUIRED) {
-                            required.add(e.getAuthenticator());
-                        }
-                    }
-                });
+        flows.put("clientOverrides", overrides);
+        flows.put("identityProviders", providers);
+        flows.put("enrolmentActions", actions);
+        flows.put("otherPaths", others);
+        List<String> gaps = PolicyPaths.gaps(paths);
+        flows.put("enforcesPolicy", gaps.isEmpty());
+        flows.put("gaps", gaps);
+        return flows;
     }
 
     /**
@@ -246,7 +235,9 @@ public final class ReadinessReport {
                 + counts.get("invalidPhoneNumber") + " invalid or not mobile, " + counts.get("sharedPhoneNumber")
                 + " sharing a number, " + counts.get("noSecondFactor") + " without a second factor; browser flow "
                 + "enforces the policy: " + yesNo(flows.get("browser")) + "; direct grant: "
-                + yesNo(flows.get("directGrant"));
+                + yesNo(flows.get("directGrant")) + "; every way in: "
+                + (Boolean.TRUE.equals(flows.get("enforcesPolicy")) ? "yes"
+                : "no (" + ((List<?>) flows.get("gaps")).size() + " gaps, see the readiness report)");
     }
 
     private static String yesNo(Object flowCheck) {

@@ -25,7 +25,9 @@ import java.util.Map;
 
 /**
  * The "Two-step login" tab under Realm settings in the admin console (needs the {@code declarative-ui} feature).
- * Saving it is refused on a bad value, writes the {@code twoStep.*} attributes the save changed, and is recorded like
+ * Saving it is refused on a bad value or when it would switch the policy on while a way into the realm does not
+ * enforce it ({@link SwitchGuard}); with "Set up the realm on save" ticked, the save runs {@link TwoStepSetup} first.
+ * A save writes the {@code twoStep.*} attributes it changed, and is recorded like
  * {@code PUT /admin/realms/{realm}/two-step}; it also shows the readiness report's counts as of the save.
  */
 public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<ComponentModel> {
@@ -42,6 +44,11 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
      * does not pass a read-only flag on, so the field is editable, but its value is always replaced.
      */
     static final String READINESS = "readiness";
+    /**
+     * Field of the tab: "Set up the realm on save". Keycloak's declarative tabs offer fields and a Save button, no
+     * action buttons, so the set-up is a switch that a save runs once and turns off again.
+     */
+    static final String SET_UP = "setUp";
 
     /**
      * Keycloak calls this before it stores a save. The form may show values older than the realm's (the tab was
@@ -56,6 +63,21 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
             next = current(realm).with(changes(realm, model), Time.currentTime());
         } catch (IllegalArgumentException e) {
             throw new ComponentValidationException(e.getMessage());
+        }
+        if (Boolean.parseBoolean(model.getConfig().getFirst(SET_UP))) {
+            // The admin ticked "Set up the realm": the set-up runs before the switch is judged.
+            TwoStepSetup.Result result = TwoStepSetup.run(session, realm, false);
+            if (!result.refusals().isEmpty()) {
+                throw new ComponentValidationException(result.refusalMessage());
+            }
+            if (result.applied()) {
+                recordSetUp(session, realm, result);
+            }
+        }
+        model.getConfig().putSingle(SET_UP, "false");
+        String refusal = SwitchGuard.refusal(session, realm, current(realm), next);
+        if (refusal != null) {
+            throw new ComponentValidationException(refusal);
         }
         next.toApi().forEach((key, value) -> {
             if (KEYS.contains(key)) {
@@ -122,6 +144,21 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
         }
     }
 
+    /** Records the set-up run from the tab as the REST API records it. */
+    private static void recordSetUp(KeycloakSession session, RealmModel realm, TwoStepSetup.Result result) {
+        RealmModel contextRealm = session.getContext().getRealm();
+        try {
+            AdminAuth auth = AdminRoot.authenticateRealmAdminRequest(session);
+            new AdminEventBuilder(realm, auth, session, session.getContext().getConnection())
+                    .resource(ResourceType.REALM).operation(OperationType.ACTION)
+                    .resourcePath("two-step", "setup").representation(result.toJson()).success();
+        } catch (RuntimeException e) {
+            // not an admin REST request
+        } finally {
+            session.getContext().setRealm(contextRealm);
+        }
+    }
+
     /**
      * Mirrors the policy into this realm's saved tab, if any, so that the tab shows what the REST API set.
      */
@@ -183,6 +220,12 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
                 .property().name("trustedDeviceDays").label("Remember devices (days)")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue("90")
                 .helpText("Days a remembered device skips the second step (0 to 365; 0 turns the feature off).").add()
+                .property().name(SET_UP).label("Set up the realm on save").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .defaultValue("false")
+                .helpText("Wires the realm for the policy when you save (user profile, required actions, copies of "
+                        + "the browser, direct grant, reset and registration flows with the two-step steps, post login "
+                        + "flows of identity providers). Running it again changes nothing. Switching the policy on is "
+                        + "refused until every way in enforces it.").add()
                 .property().name(READINESS).label("Readiness (computed)").type(ProviderConfigProperty.TEXT_TYPE)
                 .defaultValue("Not computed yet: save this tab.")
                 .helpText("Users without a phone number, with an invalid or non-mobile one, sharing one, or without "

@@ -28,7 +28,7 @@ public final class TrustedDeviceConditionFactory extends PolicyStepFactory
     /** Provider id. */
     public static final String ID = "trusted-device";
     /** Auth note holding this login's verdict, so the condition decides once however often Keycloak asks. */
-    static final String VERDICT_NOTE = "two-step.trusted-device.verdict";
+    public static final String VERDICT_NOTE = "two-step.trusted-device.verdict";
     /** Event error of a refused trust cookie. */
     public static final String ERROR_REFUSED = "trusted_device_refused";
 

@@ -53,7 +53,7 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                         Duration.ofSeconds(90));
                 String page = chrome.eval("document.body.innerText").asText();
                 for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
-                        "Readiness (computed)"}) {
+                        "Readiness (computed)", "Set up the realm on save"}) {
                     assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
                 }
 

@@ -14,6 +14,8 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The readiness report on a realm seeded with known defects (the demo users plus these). */
@@ -81,8 +83,90 @@ class ReadinessReportTest extends AbstractJourneyTest {
             assertEquals("browser", overrides.get(0).path("alias").asText());
             assertFalse(overrides.get(0).path("enforcesPolicy").asBoolean(), "Keycloak's plain browser flow");
         } finally {
-            rep.setAuthenticationFlowBindingOverrides(Map.of());
+            rep.setAuthenticationFlowBindingOverrides(Map.of("browser", "")); // an empty id removes it
             client.update(rep);
+        }
+    }
+
+    /**
+     * A client overriding the direct grant with a copy whose OTP check is disabled: the report names it, switching
+     * on is refused, and if the override comes after the switch, the safety net refuses the app user's password
+     * grant instead of issuing tokens for the password alone.
+     */
+    @Test
+    void aClientDirectGrantOverrideWithoutTheOtpCheckIsFoundAndItsPasswordGrantsAreRefused() throws Exception {
+        realm.admin().flows().copy("direct grant", new java.util.HashMap<>(Map.of("newName", "no-otp grant")))
+                .close();
+        for (var e : realm.admin().flows().getExecutions("no-otp grant")) {
+            if (e.getDisplayName().contains("Conditional OTP")) {
+                e.setRequirement("DISABLED");
+                realm.admin().flows().updateExecutions("no-otp grant", e);
+            }
+        }
+        String flowId = realm.admin().flows().getFlows().stream().filter(f -> "no-otp grant".equals(f.getAlias()))
+                .findFirst().orElseThrow().getId();
+        TestUsers.withBoundNumberAndTotp(realm.admin(), "ready-app-user", TestUsers.newNumber());
+        var client = oauth.clientResource();
+        var rep = client.toRepresentation();
+        try {
+            rep.setAuthenticationFlowBindingOverrides(Map.of("direct_grant", flowId));
+            client.update(rep);
+            JsonNode flows = json.readTree(adminCall("GET", "two-step/readiness", null, adminToken(),
+                    "application/json").body()).path("flows");
+            JsonNode override = null;
+            for (JsonNode o : flows.path("clientOverrides")) {
+                if ("direct_grant".equals(o.path("binding").asText())) {
+                    override = o;
+                }
+            }
+            assertNotNull(override, flows.toString());
+            assertEquals("no-otp grant", override.path("alias").asText());
+            assertFalse(override.path("enforcesPolicy").asBoolean());
+            assertTrue(override.path("reasons").get(0).asText().contains("OTP check"), override.toString());
+            assertFalse(flows.path("enforcesPolicy").asBoolean());
+            HttpResponse<String> refused = adminCall("PUT", "two-step", "{\"required\":true,\"method\":\"otp\"}",
+                    adminToken(), "application/json");
+            assertEquals(409, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("no-otp grant"), refused.body());
+
+            rep.setAuthenticationFlowBindingOverrides(Map.of("direct_grant", "")); // an empty id removes it
+            client.update(rep);
+            HttpResponse<String> on = adminCall("PUT", "two-step", "{\"required\":true,\"method\":\"otp\"}",
+                    adminToken(), "application/json");
+            assertEquals(200, on.statusCode(), on.body());
+            rep.setAuthenticationFlowBindingOverrides(Map.of("direct_grant", flowId));
+            client.update(rep);
+            var grant = oauth.doPasswordGrantRequest("ready-app-user", TestUsers.PASSWORD);
+            assertNull(grant.getAccessToken(), "the password alone gets no tokens");
+            assertEquals("invalid_grant", grant.getError());
+        } finally {
+            rep.setAuthenticationFlowBindingOverrides(Map.of("direct_grant", ""));
+            client.update(rep);
+            adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\"}", adminToken(), "application/json");
+        }
+    }
+
+    /** An identity provider without a post login flow lets its logins skip the second step: the report names it. */
+    @Test
+    void anIdentityProviderWithoutAPostLoginFlowIsFound() throws Exception {
+        var idp = new org.keycloak.representations.idm.IdentityProviderRepresentation();
+        idp.setAlias("ready-partner");
+        idp.setProviderId("oidc");
+        idp.setEnabled(true);
+        idp.setConfig(new java.util.HashMap<>(Map.of("clientId", "x", "clientSecret", "y", "authorizationUrl",
+                "http://localhost:1/auth", "tokenUrl", "http://localhost:1/token", "clientAuthMethod",
+                "client_secret_post")));
+        realm.admin().identityProviders().create(idp).close();
+        try {
+            JsonNode flows = json.readTree(adminCall("GET", "two-step/readiness", null, adminToken(),
+                    "application/json").body()).path("flows");
+            JsonNode found = flows.path("identityProviders").get(0);
+            assertEquals("ready-partner", found.path("alias").asText(), flows.toString());
+            assertFalse(found.path("enforcesPolicy").asBoolean());
+            assertTrue(flows.path("gaps").toString().contains("identity provider 'ready-partner' has no post login flow"),
+                    flows.toString());
+        } finally {
+            realm.admin().identityProviders().get("ready-partner").remove();
         }
     }
 

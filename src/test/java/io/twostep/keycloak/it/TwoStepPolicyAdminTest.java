@@ -134,7 +134,8 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         String shown = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json")
                 .body()).path("config").path("readiness").get(0).asText();
         assertTrue(shown.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: \\d+ users; \\d+ without a phone number, .*"
-                + "without a second factor; browser flow enforces the policy: yes; direct grant: yes"), shown);
+                + "without a second factor; browser flow enforces the policy: yes; direct grant: yes; every way in: yes"),
+                shown);
         String typedOver = component.replace("\"trustedDeviceDays\":[\"30\"]", "\"trustedDeviceDays\":[\"30\"],"
                 + "\"readiness\":[\"all fine\"]");
         adminCall("PUT", "components/" + id, typedOver.replace("{\"name\"", "{\"id\":\"" + id + "\",\"name\""),
@@ -158,6 +159,23 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         adminCall("DELETE", "components/" + id, null, adminToken(), "application/json");
     }
 
+    /** Upgrades: the demo realm, set up by hand as the README describes, is recognised as set up. */
+    @Test
+    void theDemoRealmAsShippedIsSetUpAlready() throws Exception {
+        JsonNode dryRun = json.readTree(adminCall("POST", "two-step/setup?dryRun=true", null, adminToken(),
+                "application/json").body());
+        assertEquals(0, dryRun.path("changes").size(), dryRun.toString());
+        assertEquals(0, dryRun.path("refusals").size(), dryRun.toString());
+        HttpResponse<String> run = adminCall("POST", "two-step/setup", null, adminToken(), "application/json");
+        assertEquals(200, run.statusCode(), run.body());
+        assertEquals(false, json.readTree(run.body()).path("applied").asBoolean());
+        assertEquals(0, json.readTree(run.body()).path("changes").size(), "running it changes nothing");
+        assertEquals("browser-two-step", realm.admin().toRepresentation().getBrowserFlow());
+        JsonNode flows = json.readTree(adminCall("GET", "two-step/readiness", null, adminToken(), "application/json")
+                .body()).path("flows");
+        assertTrue(flows.path("enforcesPolicy").asBoolean(), flows.toString());
+    }
+
     @Test
     void viewRealmReadsOnlyManageRealmWrites() throws Exception {
         TestUsers.plain(realm.admin(), "policy-viewer");
@@ -169,6 +187,8 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
 
         assertEquals(200, adminCall("GET", "two-step", null, viewerToken, "application/json").statusCode());
         assertEquals(403, adminCall("PUT", "two-step", "{\"required\":true}", viewerToken, "application/json").statusCode());
+        assertEquals(403, adminCall("POST", "two-step/setup?dryRun=true", null, viewerToken, "application/json")
+                .statusCode(), "the set-up needs manage-realm, even as a dry run");
 
         TestUsers.plain(realm.admin(), "policy-nobody");
         String nobody = oauth.doPasswordGrantRequest("policy-nobody", TestUsers.PASSWORD).getAccessToken();
