@@ -2,6 +2,7 @@ package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.policy.ReadinessReport;
+import io.twostep.keycloak.policy.RealmSessions;
 import io.twostep.keycloak.policy.SwitchGuard;
 import io.twostep.keycloak.policy.TwoStepSetup;
 import io.twostep.keycloak.policy.TwoStepSettings;
@@ -76,7 +77,8 @@ public final class TwoStepAdminResource {
      * realm does not enforce it ({@link SwitchGuard}); {@code "setUp": true} runs the set-up first.
      *
      * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays},
-     *               and {@code setUp} (boolean)
+     *               {@code setUp} (boolean) and {@code endSessions} (boolean: end every SSO session of the realm with
+     *               the change, see {@link RealmSessions}; needs {@code manage-users} too)
      * @return the policy now in force
      * @throws ErrorResponseException 400 with a message naming the bad setting; 409 naming each way in that does
      *                                not enforce the policy, or each flow the set-up refused to change
@@ -93,6 +95,14 @@ public final class TwoStepAdminResource {
         Object setUp = settings.remove(SET_UP);
         if (setUp != null && !(setUp instanceof Boolean)) {
             throw ErrorResponse.error(SET_UP + " must be true or false; was: " + setUp, Response.Status.BAD_REQUEST);
+        }
+        Object endSessions = settings.remove(RealmSessions.END_SESSIONS);
+        if (endSessions != null && !(endSessions instanceof Boolean)) {
+            throw ErrorResponse.error(RealmSessions.END_SESSIONS + " must be true or false; was: " + endSessions,
+                    Response.Status.BAD_REQUEST);
+        }
+        if (Boolean.TRUE.equals(endSessions)) {
+            auth.users().requireManage();
         }
         TwoStepSettings before = TwoStepSettings.fromAttributes(realm.getAttributes());
         TwoStepSettings after;
@@ -113,6 +123,10 @@ public final class TwoStepAdminResource {
         Map<String, Object> change = new LinkedHashMap<>();
         change.put("old", before.toApi());
         change.put("new", after.toApi());
+        if (Boolean.TRUE.equals(endSessions)) {
+            RealmSessions.endAll(session, realm);
+            change.put(RealmSessions.END_SESSIONS, true);
+        }
         adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE)
                 .resourcePath("two-step").representation(change).success();
         return after.toApi();

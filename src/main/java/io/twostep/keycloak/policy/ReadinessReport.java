@@ -222,22 +222,26 @@ public final class ReadinessReport {
         return flows;
     }
 
+
     /**
-     * @param computedAt epoch seconds, shown in UTC
-     * @return one line for the admin console tab, e.g. {@code "2026-11-29 12:40 UTC: 8 users; 2 without a phone
-     * number, 1 invalid or not mobile, 2 sharing a number, 6 without a second factor; browser flow enforces the
-     * policy: yes; direct grant: yes"}
+     * The part of the report the admin console tab may show: whether the realm's ways in enforce the policy. The tab
+     * is a component, readable with {@code view-realm} alone (which also reads the flows); user counts need
+     * {@code view-users} and stay in {@code GET …/two-step/readiness}.
+     *
+     * @param computedAt epoch seconds
+     * @return e.g. {@code 2026-11-30 06:10 UTC: browser flow enforces the policy: yes; direct grant: yes; every way
+     *         in: yes. User counts: GET /admin/realms/demo/two-step/readiness (view-users).}
      */
-    public String summary(long computedAt) {
+    public static String waysInSummary(KeycloakSession session, RealmModel realm, long computedAt) {
+        Map<String, Object> flows = flows(session, realm);
         String when = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
                 .format(java.time.Instant.ofEpochSecond(computedAt).atZone(java.time.ZoneOffset.UTC));
-        return when + ": " + users + " users; " + counts.get("noPhoneNumber") + " without a phone number, "
-                + counts.get("invalidPhoneNumber") + " invalid or not mobile, " + counts.get("sharedPhoneNumber")
-                + " sharing a number, " + counts.get("noSecondFactor") + " without a second factor; browser flow "
-                + "enforces the policy: " + yesNo(flows.get("browser")) + "; direct grant: "
+        return when + ": browser flow enforces the policy: " + yesNo(flows.get("browser")) + "; direct grant: "
                 + yesNo(flows.get("directGrant")) + "; every way in: "
                 + (Boolean.TRUE.equals(flows.get("enforcesPolicy")) ? "yes"
-                : "no (" + ((List<?>) flows.get("gaps")).size() + " gaps, see the readiness report)");
+                : "no (" + ((List<?>) flows.get("gaps")).size() + " gaps)")
+                + ". Users to follow up and the gaps: GET /admin/realms/" + realm.getName()
+                + "/two-step/readiness (view-realm and view-users).";
     }
 
     private static String yesNo(Object flowCheck) {

@@ -9,12 +9,12 @@ import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
-import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.AdminRoot;
+import org.keycloak.services.resources.admin.fgap.AdminPermissions;
 import org.keycloak.services.ui.extend.UiTabProvider;
 import org.keycloak.services.ui.extend.UiTabProviderFactory;
 
@@ -28,7 +28,7 @@ import java.util.Map;
  * Saving it is refused on a bad value or when it would switch the policy on while a way into the realm does not
  * enforce it ({@link SwitchGuard}); with "Set up the realm on save" ticked, the save runs {@link TwoStepSetup} first.
  * A save writes the {@code twoStep.*} attributes it changed, and is recorded like
- * {@code PUT /admin/realms/{realm}/two-step}; it also shows the readiness report's counts as of the save.
+ * {@code PUT /admin/realms/{realm}/two-step}; it also shows whether every way in enforces the policy as of the save.
  */
 public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<ComponentModel> {
 
@@ -40,8 +40,9 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
             "trustedDeviceDays", "90", "enrolmentGraceDays", "0");
 
     /**
-     * Field of the tab showing the readiness report's counts as of the last save. Keycloak's server info
-     * does not pass a read-only flag on, so the field is editable, but its value is always replaced.
+     * Field of the tab showing, as of the last save, whether every way into the realm enforces the policy (no user
+     * counts: those need {@code view-users}, the tab only {@code view-realm}). Keycloak's server info does not pass a
+     * read-only flag on, so the field is editable, but its value is always replaced.
      */
     static final String READINESS = "readiness";
     /**
@@ -84,9 +85,28 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
                 model.getConfig().putSingle(key, String.valueOf(value));
             }
         });
-        // Saving the tab refreshes the counts it shows (one bulk read, under a second for 10 000 users).
-        model.getConfig().putSingle(READINESS, ReadinessReport.build(session, realm,
-                ConfigureSmsOtpFactory.phonePolicy(realm), 0, 0).summary(Time.currentTime()));
+        // Saving the tab refreshes whether the ways in enforce the policy. No user counts: a stored tab is readable
+        // with view-realm alone, and the counts need view-users (they stay in GET …/two-step/readiness).
+        model.getConfig().putSingle(READINESS, ReadinessReport.waysInSummary(session, realm, Time.currentTime()));
+        if (Boolean.parseBoolean(model.getConfig().getFirst(RealmSessions.END_SESSIONS))) {
+            // One-shot, like the set-up: the save ends every session, then the switch turns itself off.
+            requireManageUsers(session, realm);
+            RealmSessions.endAll(session, realm);
+        }
+        model.getConfig().putSingle(RealmSessions.END_SESSIONS, "false");
+    }
+
+    /** Ending every session is user management: the admin saving the tab needs {@code manage-users} too. */
+    private static void requireManageUsers(KeycloakSession session, RealmModel realm) {
+        RealmModel contextRealm = session.getContext().getRealm();
+        try {
+            AdminAuth auth = AdminRoot.authenticateRealmAdminRequest(session);
+            AdminPermissions.evaluator(session, realm, auth).users().requireManage();
+        } catch (RuntimeException e) {
+            throw new ComponentValidationException("Ending all sessions needs the manage-users role as well.");
+        } finally {
+            session.getContext().setRealm(contextRealm);
+        }
     }
 
     /** @return the fields of {@code model} that differ from the stored tab, or from the defaults if none is stored */
@@ -226,11 +246,17 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
                         + "the browser, direct grant, reset and registration flows with the two-step steps, post login "
                         + "flows of identity providers). Running it again changes nothing. Switching the policy on is "
                         + "refused until every way in enforces it.").add()
+                .property().name(RealmSessions.END_SESSIONS).label("End all sessions on save")
+                .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false")
+                .helpText("Signs every user out when you save (needs manage-users too), so that sessions begun "
+                        + "before the switch without a second step end now rather than when they expire. Turns "
+                        + "itself off after the save.").add()
                 .property().name(READINESS).label("Readiness (computed)").type(ProviderConfigProperty.TEXT_TYPE)
                 .defaultValue("Not computed yet: save this tab.")
-                .helpText("Users without a phone number, with an invalid or non-mobile one, sharing one, or without "
-                        + "any second factor, and whether the flows enforce the policy. Refreshed whenever this tab "
-                        + "is saved; typing here changes nothing.")
+                .helpText("Whether the browser flow, direct grant and every other way in enforce the policy, as of "
+                        + "the last save; typing here changes nothing. Users to follow up (no phone number, invalid "
+                        + "or shared numbers, no second factor) are in GET /admin/realms/{realm}/two-step/readiness, "
+                        + "which needs view-users.")
                 .add()
                 .build();
     }

@@ -65,6 +65,43 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         assertEquals(200, adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\"}", adminToken(), "application/json").statusCode());
     }
 
+    /** Sessions begun before the switch end with it when the admin asks: refresh tokens and the SSO cookie die. */
+    @Test
+    void endSessionsWithTheSwitchSignsEveryoneOut() throws Exception {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "end-sessions", number);
+        passwordStep("end-sessions");
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+        String refresh = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getRefreshToken();
+        String userId = TestUsers.id(realm.admin(), "end-sessions");
+        assertEquals(1, realm.admin().users().get(userId).getUserSessions().size());
+
+        TestUsers.plain(realm.admin(), "manage-realm-only");
+        var realmManagement = realm.admin().clients().findByClientId("realm-management").get(0);
+        realm.admin().users().get(TestUsers.id(realm.admin(), "manage-realm-only")).roles()
+                .clientLevel(realmManagement.getId()).add(List.of(realm.admin().clients().get(realmManagement.getId())
+                        .roles().get("manage-realm").toRepresentation()));
+        String manageRealmToken = oauth.doPasswordGrantRequest("manage-realm-only", TestUsers.PASSWORD).getAccessToken();
+        assertEquals(403, adminCall("PUT", "two-step", "{\"endSessions\":true}", manageRealmToken,
+                "application/json").statusCode(), "ending sessions needs manage-users too");
+        assertEquals(1, realm.admin().users().get(userId).getUserSessions().size(), "nothing ended");
+        assertEquals(400, adminCall("PUT", "two-step", "{\"endSessions\":\"yes\"}", adminToken(),
+                "application/json").statusCode());
+
+        HttpResponse<String> ended = adminCall("PUT", "two-step", "{\"endSessions\":true}", adminToken(),
+                "application/json");
+        assertEquals(200, ended.statusCode(), ended.body());
+        assertEquals(0, realm.admin().users().get(userId).getUserSessions().size(), "the SSO session ended");
+        assertEquals("invalid_grant", oauth.doRefreshTokenRequest(refresh).getError(), "refresh tokens are refused");
+        oauth.openLoginForm();
+        assertTrue(driver.driver().findElements(org.openqa.selenium.By.id("password")).size() == 1,
+                "the browser is asked for the password again");
+        assertTrue(realm.admin().getAdminEvents(List.of("UPDATE"), null, null, null, null, "two-step", null, null,
+                0, 20).stream().anyMatch(e -> e.getRepresentation() != null
+                && e.getRepresentation().contains("\"endSessions\":true")), "the admin event says so");
+    }
+
     @Test
     void invalidValuesAreRefusedWithAClearMessage() throws Exception {
         Map<String, String> refused = Map.of(
@@ -133,15 +170,30 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         String id = saved.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
         String shown = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json")
                 .body()).path("config").path("readiness").get(0).asText();
-        assertTrue(shown.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: \\d+ users; \\d+ without a phone number, .*"
-                + "without a second factor; browser flow enforces the policy: yes; direct grant: yes; every way in: yes"),
-                shown);
+        assertTrue(shown.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: browser flow enforces the policy: yes; "
+                + "direct grant: yes; every way in: yes\\. Users to follow up and the gaps: GET "
+                + "/admin/realms/\\S+/two-step/readiness \\(view-realm and view-users\\)\\."), shown);
+
+        // The stored tab is readable with view-realm alone: it holds no user counts, which need view-users.
+        TestUsers.plain(realm.admin(), "view-realm-only");
+        String userId = TestUsers.id(realm.admin(), "view-realm-only");
+        var realmManagement = realm.admin().clients().findByClientId("realm-management").get(0);
+        realm.admin().users().get(userId).roles().clientLevel(realmManagement.getId()).add(List.of(
+                realm.admin().clients().get(realmManagement.getId()).roles().get("view-realm").toRepresentation()));
+        String viewRealmToken = oauth.doPasswordGrantRequest("view-realm-only", TestUsers.PASSWORD).getAccessToken();
+        HttpResponse<String> tabAsViewer = adminCall("GET", "components/" + id, null, viewRealmToken,
+                "application/json");
+        assertEquals(200, tabAsViewer.statusCode(), tabAsViewer.body());
+        assertTrue(!tabAsViewer.body().matches("(?s).*\\d+ users.*") && !tabAsViewer.body().contains("without a"),
+                "no user counts for view-realm: " + tabAsViewer.body());
+        assertEquals(403, adminCall("GET", "two-step/readiness", null, viewRealmToken, "application/json")
+                .statusCode(), "the counts themselves need view-users");
         String typedOver = component.replace("\"trustedDeviceDays\":[\"30\"]", "\"trustedDeviceDays\":[\"30\"],"
                 + "\"readiness\":[\"all fine\"]");
         adminCall("PUT", "components/" + id, typedOver.replace("{\"name\"", "{\"id\":\"" + id + "\",\"name\""),
                 adminToken(), "application/json");
         assertTrue(json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json").body())
-                .path("config").path("readiness").get(0).asText().contains(" users; "), "a typed value is replaced");
+                .path("config").path("readiness").get(0).asText().contains("every way in: "), "a typed value is replaced");
         // A save applies only what it changed: a value set elsewhere since (here a raw attribute) is not undone.
         RealmRepresentation raw = realm.admin().toRepresentation();
         raw.getAttributes().put("twoStep.trustedDeviceDays", "7");
