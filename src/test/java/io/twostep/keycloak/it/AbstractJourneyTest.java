@@ -1,6 +1,7 @@
 package io.twostep.keycloak.it;
 
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.FreshRealmId;
 import io.twostep.keycloak.support.PhoneEnrolmentPage;
 import io.twostep.keycloak.support.SmsCodePage;
 import io.twostep.keycloak.support.TestUsers;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What every journey needs: the demo realm, a browser, the OAuth test client and the fake Vonage. */
 abstract class AbstractJourneyTest {
 
-    @InjectRealm(fromJson = "/realm-export.json")
+    @InjectRealm(fromJson = "/realm-export.json", config = FreshRealmId.class) // no counters from earlier classes
     ManagedRealm realm;
 
     @InjectWebDriver

@@ -1,6 +1,7 @@
 package io.twostep.keycloak.it;
 
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.HourPin;
 import io.twostep.keycloak.support.LimitsServerConfig;
 import io.twostep.keycloak.support.RawBrowser;
 import io.twostep.keycloak.support.TestUsers;
@@ -51,8 +52,12 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
     @InjectTimeOffSet
     TimeOffSet timeOffSet;
 
+    /** The server clock's offset this test started with ({@link HourPin}); later shifts add to it. */
+    private int clockStart;
+
     @BeforeEach
     void ownClientAddress() {
+        clockStart = HourPin.pin(timeOffSet); // the hourly budgets must not reset half-way through a test
         comeFrom("203.0.113." + ADDRESSES.incrementAndGet());
         // Keycloak's own lockout would interfere with counting our wrong codes; the test addresses are not local,
         // and this test server speaks plain HTTP.
@@ -142,7 +147,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         TestUsers.withBoundNumberAndTotp(realm.admin(), "limit-failures", number);
         passwordStep("limit-failures");
         chooseSms();
-        int offset = 0;
+        int offset = clockStart;
 
         // Three wrong codes, then the account asks for a pause, which a new code does not lift.
         for (int i = 0; i < LimitsServerConfig.FAILURES_BEFORE_DELAY; i++) {

@@ -99,8 +99,13 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
                     return next.getBody().getAttribute("data-page-id");
                 }
             });
-            while (vonage.to(slowNumber).isEmpty()) {
-                Thread.sleep(20); // until the other login waits on the gateway
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (vonage.to(slowNumber).isEmpty()) { // until the other login waits on the gateway
+                if ((System.nanoTime() > giveUp || slowLogin.isDone()) && vonage.to(slowNumber).isEmpty()) {
+                    throw new AssertionError("the other login never reached the gateway"
+                            + (slowLogin.isDone() ? ", it ended on: " + slowLogin.get() : " within 30 s"));
+                }
+                Thread.sleep(20);
             }
             passwordStep("fault-slow-b");
             codePage.assertCurrent();

@@ -42,6 +42,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -221,7 +222,9 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         List<CredentialRepresentation> devices = devices("td-remember");
         assertEquals(1, devices.size());
         CredentialRepresentation device = devices.get(0);
-        assertTrue(device.getUserLabel().endsWith(", " + LocalDate.now(ZoneOffset.UTC)), device.getUserLabel());
+        // The label's date is the server's day of creation (UTC), whatever the test machine's clock says by now.
+        assertTrue(device.getUserLabel().endsWith(", " + LocalDate.ofInstant(
+                Instant.ofEpochMilli(device.getCreatedDate()), ZoneOffset.UTC)), device.getUserLabel());
         assertTrue(device.getUserLabel().contains(" on "), device.getUserLabel());
         JsonNode listed = JSON.readTree(adminCall("GET", "two-step/users/" + userId + "/trusted-devices", null,
                 adminToken(), "application/json").body());

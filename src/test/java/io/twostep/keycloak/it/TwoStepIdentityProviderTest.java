@@ -3,6 +3,7 @@ package io.twostep.keycloak.it;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.IdentityProviderRepresentation;
 import org.keycloak.testframework.annotations.InjectRealm;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
@@ -12,6 +13,7 @@ import org.keycloak.testframework.realm.RealmBuilder;
 import org.keycloak.testframework.realm.RealmConfig;
 import org.keycloak.testframework.realm.UserBuilder;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,8 +27,8 @@ class TwoStepIdentityProviderTest extends AbstractJourneyTest {
         @Override
         public RealmBuilder configure(RealmBuilder realm) {
             return realm.name("upstream")
-                    .clients(ClientBuilder.create("demo-broker").secret("broker-secret")
-                            .redirectUris("http://localhost:8080/realms/demo/broker/upstream/endpoint*"))
+                    // The redirect URI is set in the test, from the demo realm's own address.
+                    .clients(ClientBuilder.create("demo-broker").secret("broker-secret"))
                     .users(UserBuilder.create("remote-user").password("remote-password").email("remote@example.org")
                             .firstName("Remote").lastName("User").emailVerified(true));
         }
@@ -42,6 +44,9 @@ class TwoStepIdentityProviderTest extends AbstractJourneyTest {
 
     @Test
     void externalLoginRunsThePolicyAfterwards() throws Exception {
+        ClientRepresentation broker = upstream.admin().clients().findByClientId("demo-broker").get(0);
+        broker.setRedirectUris(List.of(realm.getBaseUrl() + "/broker/upstream/endpoint*"));
+        upstream.admin().clients().get(broker.getId()).update(broker);
         IdentityProviderRepresentation idp = new IdentityProviderRepresentation();
         idp.setAlias("upstream");
         idp.setProviderId("keycloak-oidc");

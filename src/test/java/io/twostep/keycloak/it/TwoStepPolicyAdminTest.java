@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TwoStepServerConfig;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.keycloak.representations.idm.AdminEventRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
@@ -21,6 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TwoStepPolicyAdminTest extends AbstractJourneyTest {
 
     private final ObjectMapper json = new ObjectMapper();
+
+    /** Every test leaves the realm's policy as imported, whatever it changed and wherever it failed. */
+    @AfterEach
+    void restoreImportedPolicy() throws Exception {
+        HttpResponse<String> restored = adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\","
+                + "\"enrolmentGraceDays\":0,\"trustedDeviceDays\":90}", adminToken(), "application/json");
+        assertEquals(200, restored.statusCode(), restored.body());
+    }
 
     @Test
     void importedSettingsAreReadBack() throws Exception {

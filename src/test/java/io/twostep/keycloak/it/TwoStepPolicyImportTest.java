@@ -1,5 +1,6 @@
 package io.twostep.keycloak.it;
 
+import io.twostep.keycloak.support.FreshRealmId;
 import io.twostep.keycloak.support.PhoneEnrolmentPage;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TwoStepServerConfig;
@@ -30,7 +31,7 @@ class TwoStepPolicyImportTest {
     public static class PolicyOnInJson implements RealmConfig {
         @Override
         public RealmBuilder configure(RealmBuilder realm) {
-            return realm.attribute("twoStep.required", "true").attribute("twoStep.method", "sms")
+            return new FreshRealmId().configure(realm).attribute("twoStep.required", "true").attribute("twoStep.method", "sms")
                     .attribute("twoStep.enrolmentGraceDays", "7");
         }
     }

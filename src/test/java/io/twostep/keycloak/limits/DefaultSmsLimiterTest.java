@@ -157,6 +157,129 @@ class DefaultSmsLimiterTest {
         assertEquals(5, limiter.failures("r", "u", now).failures());
     }
 
+    /** Slots of an hourly budget live until the hour is over, plus a minute; wrong-code slots live a year. */
+    @Test
+    void slotsLiveUntilTheirWindowIsOver() {
+        java.util.Map<String, Long> lifespans = new java.util.concurrent.ConcurrentHashMap<>();
+        MemorySlots memory = new MemorySlots();
+        SlotCounter.Store recording = new SlotCounter.Store() {
+            @Override
+            public boolean putIfAbsent(String key, long lifespanSeconds) {
+                lifespans.put(key, lifespanSeconds);
+                return memory.putIfAbsent(key, lifespanSeconds);
+            }
+
+            @Override
+            public boolean contains(String key) {
+                return memory.contains(key);
+            }
+
+            @Override
+            public void stamp(String key, long lifespanSeconds, long epochSeconds) {
+                lifespans.put(key, lifespanSeconds);
+                memory.stamp(key, lifespanSeconds, epochSeconds);
+            }
+
+            @Override
+            public long stampOf(String key) {
+                return memory.stampOf(key);
+            }
+
+            @Override
+            public void remove(String key) {
+                memory.remove(key);
+            }
+        };
+        DefaultSmsLimiter recorded = new DefaultSmsLimiter(recording, settings);
+        assertTrue(recorded.trySend("r", "u", "+4915112340001", "ip", false, START).allowed());
+        assertEquals(4, lifespans.size(), "one slot in each of the four budgets: " + lifespans.keySet());
+        lifespans.forEach((key, lifespan) -> assertEquals(3590 + 60, lifespan, key));
+        lifespans.clear();
+        recorded.beginAttempt("r", "u", START).wrong();
+        assertEquals(java.util.Set.of(DefaultSmsLimiter.FAILURES_KEPT_SECONDS), java.util.Set.copyOf(lifespans.values()));
+    }
+
+    @Test
+    void eachUsersWrongCodesAreTheirOwn() {
+        limiter.beginAttempt("r", "u1", START).wrong();
+        limiter.beginAttempt("r", "u1", START).wrong();
+        limiter.beginAttempt("r2", "u2", START).wrong();
+        assertEquals(2, limiter.failures("r", "u1", START).failures());
+        assertEquals(1, limiter.failures("r2", "u2", START).failures());
+        assertEquals(0, limiter.failures("r", "u2", START).failures(), "realms apart");
+    }
+
+    @Test
+    void theBlockEndsWhenItsTimeIsUpThoughTheCountStays() {
+        long now = START;
+        for (int i = 0; i < settings.failuresBeforeBlock(); i++) {
+            SmsLimiter.Attempt attempt = limiter.beginAttempt("r", "u", now);
+            assertNull(attempt.refusal(), "try " + (i + 1));
+            attempt.wrong();
+            now += 600;
+        }
+        long last = now - 600;
+        SmsLimiter.FailureStatus blocked = limiter.failures("r", "u", last + 599);
+        assertTrue(blocked.blocked());
+        assertEquals(1, blocked.waitSeconds());
+        SmsLimiter.FailureStatus over = limiter.failures("r", "u", last + 600);
+        assertEquals(settings.failuresBeforeBlock(), over.failures());
+        assertFalse(over.blocked(), "the block is over");
+        assertEquals(0, over.waitSeconds());
+        SmsLimiter.FailureStatus fresh = limiter.failures("r", "nobody", START);
+        assertEquals(0, fresh.failures());
+        assertFalse(fresh.blocked());
+        assertEquals(0, fresh.waitSeconds());
+    }
+
+    @Test
+    void aHundredWrongCodesShowAsBlockedForGoodUntilCleared() {
+        DefaultSmsLimiter loose = new DefaultSmsLimiter(store, new SmsLimitSettings(10, 10, 50, 1000, 99, 100, 60));
+        long now = START;
+        for (int i = 0; i < DefaultSmsLimiter.MAX_CONSECUTIVE_FAILURES; i++) {
+            loose.beginAttempt("r", "u", now).wrong();
+            now += 301;
+        }
+        SmsLimiter.FailureStatus status = loose.failures("r", "u", now + 365L * 24 * 3600 - 600);
+        assertTrue(status.blocked());
+        assertEquals(Integer.MAX_VALUE, status.waitSeconds());
+        SmsLimiter.Attempt refused = loose.beginAttempt("r", "u", now);
+        assertEquals(Integer.MAX_VALUE, refused.refusal().waitSeconds());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, refused::wrong);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, refused::right);
+    }
+
+    /** The Keycloak-facing methods use the realm's and the user's ids and Keycloak's clock. */
+    @Test
+    void keycloakFacingMethodsUseTheIdsAndTheServerClock() {
+        org.keycloak.models.RealmModel realm = proxy(org.keycloak.models.RealmModel.class, "realm-1");
+        org.keycloak.models.UserModel user = proxy(org.keycloak.models.UserModel.class, "user-1");
+        assertEquals(settings, limiter.settings());
+        for (int i = 0; i < settings.perUserPerHour(); i++) {
+            assertTrue(limiter.trySend(realm, user, "+4915112340001", "ip-" + i, false).allowed());
+        }
+        assertEquals(SmsLimiter.Limit.USER, limiter.trySend(realm, user, "+4915112340001", "ip-x", false).limit());
+        long now = org.keycloak.common.util.Time.currentTime();
+        assertEquals(SmsLimiter.Limit.USER,
+                limiter.trySend("realm-1", "user-1", "+4915112340001", "ip-y", false, now).limit(), "same budget");
+        limiter.beginAttempt(realm, user).wrong();
+        assertEquals(1, limiter.failures(realm, user).failures());
+        assertEquals(1, limiter.failures("realm-1", "user-1", now).failures());
+        limiter.resetFailures(realm, user);
+        assertEquals(0, limiter.failures(realm, user).failures());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<T> type, String id) {
+        return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type},
+                (self, method, args) -> {
+                    if (method.getName().equals("getId")) {
+                        return id;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
     private static int count(List<Boolean> results) {
         return (int) results.stream().filter(Boolean::booleanValue).count();
     }

@@ -142,4 +142,66 @@ class SlotCounterTest {
         pool.shutdown();
         assertEquals(1, won, "the winner's slot is not stamped yet, so the others see it as taken just now");
     }
+
+    @Test
+    void aFullCounterWhoseMaximumIsAPowerOfTwoCountsItsLastSlot() {
+        SlotCounter counter = new SlotCounter(store, "p", 4, 60);
+        for (int i = 1; i <= 4; i++) {
+            counter.claim(1000, SlotCounter.Gate.OPEN);
+        }
+        assertEquals(4, counter.count());
+        assertTrue(counter.claim(1000, SlotCounter.Gate.OPEN).full());
+    }
+
+    @Test
+    void theSmallestBoundsAreAllowed() {
+        SlotCounter one = new SlotCounter(store, "one", 1, 1);
+        assertTrue(one.claim(1000, SlotCounter.Gate.OPEN).claimed());
+        assertTrue(one.claim(1000, SlotCounter.Gate.OPEN).full());
+    }
+
+    @Test
+    void aStampOfZeroIsAStampNotMissing() {
+        SlotCounter counter = new SlotCounter(store, "z", 3, 60);
+        counter.stamp(counter.claim(1000, SlotCounter.Gate.OPEN).slot(), 0);
+        assertEquals(0, counter.lastStamp(1000));
+        counter.claim(1000, SlotCounter.Gate.OPEN); // not stamped yet: counts as claimed now
+        assertEquals(1000, counter.lastStamp(1000));
+    }
+
+    /** A store where every put-if-absent loses a race: the claim looks again max + 1 times, then calls it full. */
+    @Test
+    void aClaimThatLosesEveryRaceGivesUpAsFull() {
+        int[] puts = {0};
+        SlotCounter.Store losing = new SlotCounter.Store() {
+            @Override
+            public boolean putIfAbsent(String key, long lifespanSeconds) {
+                puts[0]++;
+                return false;
+            }
+
+            @Override
+            public boolean contains(String key) {
+                return false;
+            }
+
+            @Override
+            public void stamp(String key, long lifespanSeconds, long epochSeconds) {
+            }
+
+            @Override
+            public long stampOf(String key) {
+                return -1;
+            }
+
+            @Override
+            public void remove(String key) {
+            }
+        };
+        SlotCounter.Claim claim = new SlotCounter(losing, "race", 3, 60).claim(1000, SlotCounter.Gate.OPEN);
+        assertFalse(claim.claimed());
+        assertTrue(claim.full());
+        assertEquals(3, claim.count());
+        assertEquals(4, puts[0]);
+    }
 }

@@ -134,4 +134,111 @@ class SmsCodeStateTest {
         assertEquals(1, accepted);
         assertTrue(compared.get() <= settings.attemptsPerCode(), "compared " + compared.get());
     }
+
+    @Test
+    void attemptsAndSendsLeftCountDownFromTheFirstCode() {
+        assertEquals(3, state.sendsLeft(settings));
+        issue("H", 1000);
+        assertEquals(2, state.sendsLeft(settings));
+        assertEquals(5, state.attemptsLeft(settings), "the first code (send 1) has all its entries");
+        state.verify(h -> false, 1001, settings);
+        assertEquals(4, state.attemptsLeft(settings));
+    }
+
+    @Test
+    void aCodeWithNoEntriesLeftIsExhaustedWhenAsked() {
+        issue("H", 1000);
+        for (int i = 0; i < settings.attemptsPerCode(); i++) {
+            state.verify(h -> false, 1001, settings);
+        }
+        assertEquals(SmsCodeState.Status.EXHAUSTED, state.status(1002, settings));
+        assertEquals(0, state.attemptsLeft(settings));
+    }
+
+    @Test
+    void eachCodeHasItsOwnEntries() {
+        issue("A", 1000);
+        for (int i = 0; i < settings.attemptsPerCode() - 1; i++) {
+            assertEquals(SmsCodeState.Verification.WRONG, state.verify(h -> false, 1001, settings));
+        }
+        issue("B", 1030);
+        assertEquals(settings.attemptsPerCode(), state.attemptsLeft(settings), "a new code starts afresh");
+        assertEquals(SmsCodeState.Verification.ACCEPTED, state.verify("B"::equals, 1031, settings));
+    }
+
+    @Test
+    void anAcceptedCodeLeavesNoCodeBehind() {
+        issue("H", 1000);
+        assertEquals(SmsCodeState.Verification.ACCEPTED, state.verify("H"::equals, 1001, settings));
+        assertEquals(SmsCodeState.Status.NONE, state.status(1002, settings));
+        assertEquals(Map.of(), store, "hash, expiry and code number are all gone from the session");
+    }
+
+    @Test
+    void voidingACodeRemovesEveryNoteOfIt() {
+        issue("H", 1000);
+        state.voidCode();
+        assertEquals(Map.of(), store);
+        assertEquals(0, state.attemptsLeft(settings));
+    }
+
+    @Test
+    void aCodeUsedByAConcurrentRequestIsNoLongerThere() {
+        issue("H", 1000);
+        slots.putIfAbsent("c.code.1.used", 60); // another request of this login used the code a moment ago
+        assertEquals(SmsCodeState.Verification.NO_CODE, state.verify("H"::equals, 1001, settings));
+    }
+
+    @Test
+    void anEntryThatLosesTheRaceForTheLastTryIsRefused() {
+        // A store in which every entry of the code is taken by other requests between the look and the claim.
+        io.twostep.keycloak.limits.SlotCounter.Store racing = new io.twostep.keycloak.limits.SlotCounter.Store() {
+            public boolean putIfAbsent(String key, long lifespanSeconds) {
+                return !key.contains(".wrong.") && slots.putIfAbsent(key, lifespanSeconds);
+            }
+
+            public boolean contains(String key) {
+                return slots.contains(key);
+            }
+
+            public void stamp(String key, long lifespanSeconds, long epochSeconds) {
+                slots.stamp(key, lifespanSeconds, epochSeconds);
+            }
+
+            public long stampOf(String key) {
+                return slots.stampOf(key);
+            }
+
+            public void remove(String key) {
+                slots.remove(key);
+            }
+        };
+        SmsCodeState raced = new SmsCodeState(new SmsCodeState.Notes() {
+            public String get(String key) {
+                return store.get(key);
+            }
+
+            public void set(String key, String value) {
+                store.put(key, value);
+            }
+
+            public void remove(String key) {
+                store.remove(key);
+            }
+        }, racing, "c", "t");
+        int slot = ((SmsCodeState.SendDecision.Allowed) raced.claimSend(1000, settings)).slot();
+        raced.recordSendAttempt(slot, 1000, settings);
+        raced.recordIssued(slot, "H", 1000, settings);
+        assertEquals(SmsCodeState.Verification.EXHAUSTED, raced.verify("H"::equals, 1001, settings));
+    }
+
+    @Test
+    void theHighestReadableCodeNumberIsStillACode() {
+        issue("H", 1000);
+        store.put("t.code", Integer.toString(Integer.MAX_VALUE));
+        assertEquals(SmsCodeState.Status.ACTIVE, state.status(1001, settings));
+        assertEquals(settings.attemptsPerCode(), state.attemptsLeft(settings));
+        store.put("t.code", Long.toString(Integer.MAX_VALUE + 1L));
+        assertEquals(SmsCodeState.Status.EXHAUSTED, state.status(1001, settings));
+    }
 }

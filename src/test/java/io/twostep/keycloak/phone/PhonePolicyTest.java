@@ -80,4 +80,19 @@ class PhonePolicyTest {
         assertEquals("\u2022\u2022\u2022", PhoneNumbers.mask(null));
         assertEquals("\u2022\u2022\u2022", PhoneNumbers.mask("+123"));
     }
+
+    @org.junit.jupiter.api.Test
+    void inputUpToTheLengthLimitIsJudgedOnItsMerits() {
+        String number = "151 23456789";
+        String atLimit = "+49" + " ".repeat(PhonePolicy.MAX_INPUT_LENGTH - 3 - number.length()) + number;
+        assertEquals(PhonePolicy.MAX_INPUT_LENGTH, atLimit.length());
+        assertEquals("+4915123456789", germany.check(atLimit).e164());
+        assertEquals(Rejection.TOO_LONG, germany.check("+49 " + atLimit.substring(3)).rejection(), "one more");
+    }
+
+    @org.junit.jupiter.api.Test
+    void emptyRegionEntriesAreIgnored() {
+        assertEquals(Set.of("DE"), new PhonePolicy("de", Set.of(" ", "de ")).allowedRegions());
+        assertEquals(Set.of("DE", "AT"), PhonePolicy.of("DE", ",DE, AT").allowedRegions());
+    }
 }

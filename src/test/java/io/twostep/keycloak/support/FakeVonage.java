@@ -9,9 +9,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -32,6 +29,8 @@ public final class FakeVonage {
 
     public static final String API_KEY = "test-api-key";
     public static final String API_SECRET = "test-api-secret-7f3a91";
+    /** Secret of signed requests ({@code signature-secret}), used by the server of the limit journeys. */
+    public static final String SIGNATURE_SECRET = "test-signature-secret-2c84e7";
 
     /** What the fake answers. */
     public sealed interface Behaviour {
@@ -94,20 +93,14 @@ public final class FakeVonage {
     private final AtomicInteger messageIds = new AtomicInteger(1000);
     private final AtomicInteger faultsLeft = new AtomicInteger();
     private final Map<String, Behaviour> perNumber = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Path secretsFile;
 
     private FakeVonage() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         server.createContext("/sms/json", this::handle);
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
-        secretsFile = Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt"));
-        Files.createDirectories(secretsFile.toAbsolutePath().getParent());
-        // The API secret, and the Basic-auth header value that carries it, must never reach a log.
-        String basic = java.util.Base64.getEncoder().encodeToString(
-                (API_KEY + ":" + API_SECRET).getBytes(StandardCharsets.UTF_8));
-        Files.writeString(secretsFile, API_SECRET + "\n" + basic + "\n", StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        // Starts this run's secrets file, with the API secret, its Basic-auth form and the signature secret.
+        IssuedSecrets.fact("fake gateway at " + baseUri());
     }
 
     /** @return the one fake of this test JVM, started on first use */
@@ -174,7 +167,7 @@ public final class FakeVonage {
             Sms sms = new Sms(form.getOrDefault("to", ""), form.get("from"), form.getOrDefault("text", ""),
                     form.get("type"), authorised, System.nanoTime());
             received.add(sms);
-            recordSecrets(sms);
+            recordSecrets(sms, form);
             if (!authorised) {
                 respond(exchange, 401, "{\"type\":\"https://developer.nexmo.com/api-errors#unauthorized\","
                         + "\"title\":\"Unauthorized\",\"detail\":\"You did not provide correct credentials.\"}");
@@ -231,22 +224,23 @@ public final class FakeVonage {
                 || (API_KEY.equals(form.get("api_key")) && form.get("sig") != null && form.get("timestamp") != null);
     }
 
-    private void recordSecrets(Sms sms) {
-        StringBuilder line = new StringBuilder();
+    private static void recordSecrets(Sms sms, Map<String, String> form) {
         if (!sms.to().isEmpty()) {
-            line.append(sms.to()).append('\n');
+            IssuedSecrets.number(sms.to().matches("\\d+") ? "+" + sms.to() : sms.to());
         }
         try {
-            line.append(sms.code()).append('\n');
+            IssuedSecrets.code(sms.code());
         } catch (AssertionError ignored) {
             // no code in this text
         }
-        try {
-            Files.writeString(secretsFile, line, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (form.get("sig") != null) {
+            IssuedSecrets.text(form.get("sig"));
+            IssuedSecrets.fact(SIGNED_REQUEST);
         }
     }
+
+    /** Recorded in the secrets file when a signed request reached the fake in this run. */
+    public static final String SIGNED_REQUEST = "signed request received";
 
     private static void respond(HttpExchange exchange, int status, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);

@@ -4,8 +4,8 @@ import org.keycloak.testframework.server.KeycloakServerConfigBuilder;
 
 /**
  * The journey server with tight SMS limits, a second Keycloak start for the abuse tests: limits small enough to
- * reach in a test, X-Forwarded-For trusted so that each test can come from its own client address, and no hostname
- * option, so that the host of a login comes from its request.
+ * reach in a test, X-Forwarded-For trusted so that each test can come from its own client address, no hostname
+ * option, so that the host of a login comes from its request, and signed requests to the gateway.
  */
 public class LimitsServerConfig extends TwoStepServerConfig {
 
@@ -21,6 +21,12 @@ public class LimitsServerConfig extends TwoStepServerConfig {
     @Override
     protected String hostname() {
         return null;
+    }
+
+    /** This server signs its requests to the gateway: the SDK's signing path runs inside Keycloak in every run. */
+    @Override
+    protected boolean signedRequests() {
+        return true;
     }
 
     @Override

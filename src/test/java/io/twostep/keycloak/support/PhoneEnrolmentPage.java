@@ -24,6 +24,7 @@ public class PhoneEnrolmentPage extends AbstractLoginPage {
     }
 
     public void submitNumber(String number) {
+        IssuedSecrets.number(number); // typed numbers too, refused ones included, are looked for in the log
         WebElement input = driver.findElement(By.id("phoneNumber"));
         input.clear();
         input.sendKeys(number);

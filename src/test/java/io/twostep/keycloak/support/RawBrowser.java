@@ -66,6 +66,9 @@ public final class RawBrowser {
      */
     public String submit(String formId, Map<String, String> fields) throws IOException, InterruptedException {
         String action = formAction(formId);
+        if (fields.containsKey("phoneNumber")) {
+            IssuedSecrets.number(fields.get("phoneNumber")); // looked for in the server log afterwards
+        }
         String body = fields.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
                         + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * The Keycloak every journey test runs against: our jar plus the libraries we ship, the real {@code vonage}
- * sender pointed at {@link FakeVonage}, our loggers, the Vonage SDK and Apache HttpClient's wire and header logs at
+ * sender pointed at {@link FakeVonage} (with the API secret, or signed requests where {@link #signedRequests()}
+ * says so), our loggers, the Vonage SDK (request signing included) and Apache HttpClient's wire and header logs at
  * DEBUG, and a server log file that the log-hygiene test scans after the suite.
  */
 public class TwoStepServerConfig implements KeycloakServerConfig {
@@ -26,7 +27,6 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .dependency("org.apache.httpcomponents", "httpmime")
                 .dependency("com.googlecode.libphonenumber", "libphonenumber")
                 .spiOption("sms-sender", "vonage", "api-key", FakeVonage.API_KEY)
-                .spiOption("sms-sender", "vonage", "api-secret", FakeVonage.API_SECRET)
                 .spiOption("sms-sender", "vonage", "from", "TwoStep")
                 .spiOption("sms-sender", "vonage", "base-uri", vonage.baseUri())
                 .spiOption("sms-sender", "vonage", "timeout-ms", Integer.toString(VONAGE_TIMEOUT_MS))
@@ -35,6 +35,11 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .option("log-file", serverLog().toString())
                 .option("metrics-enabled", "true") // our meters on the management endpoint's /metrics
                 .features(Profile.Feature.DECLARATIVE_UI); // the admin console's "Two-step login" tab
+        if (signedRequests()) {
+            config.spiOption("sms-sender", "vonage", "signature-secret", FakeVonage.SIGNATURE_SECRET);
+        } else {
+            config.spiOption("sms-sender", "vonage", "api-secret", FakeVonage.API_SECRET);
+        }
         if (hostname() != null) {
             config.option("hostname", hostname());
         }
@@ -42,6 +47,8 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .handlers(KeycloakServerConfigBuilder.LogHandlers.FILE)
                 .categoryLevel("io.twostep", "debug")
                 .categoryLevel("com.vonage", "debug")
+                // The SDK's request signing prints its whole input (number, text, secret); the product silences it.
+                .categoryLevel("com.vonage.client.auth.RequestSigning", "debug")
                 // The HTTP client's wire and header logs print whole requests: on, to prove ours stay out of them.
                 .categoryLevel("org.apache.http.wire", "debug")
                 .categoryLevel("org.apache.http.headers", "debug")
@@ -57,7 +64,18 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
         return "http://localhost:8080";
     }
 
-    /** @return absolute path of the server log file the suite writes */
+    /**
+     * @return {@code true} to send signed requests ({@code signature-secret}) instead of the API secret, so the
+     *         SDK's request-signing path runs inside Keycloak
+     */
+    protected boolean signedRequests() {
+        return false;
+    }
+
+    /**
+     * @return absolute path of the server log file of this run: Maven names it after the build, so a log of an
+     *         earlier run is never read as this one's
+     */
     public static Path serverLog() {
         return Path.of(System.getProperty("twostep.serverLog", "target/keycloak-server.log")).toAbsolutePath();
     }

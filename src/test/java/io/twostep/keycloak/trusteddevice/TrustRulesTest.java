@@ -82,4 +82,31 @@ class TrustRulesTest {
             assertEquals(verdict == Verdict.TRUSTED, verdict.skip(), verdict.name());
         }
     }
+
+    @Test
+    void theClockSkewAllowanceEndsExactlyAtFiveMinutes() {
+        assertEquals(Verdict.TRUSTED, on(T0 - TrustRules.CLOCK_SKEW_MS, 90, "f1", true, PLAIN));
+        assertEquals(Verdict.EXPIRED, on(T0 - TrustRules.CLOCK_SKEW_MS - 1, 90, "f1", true, PLAIN));
+        assertEquals(Verdict.EXPIRED, on(T0 + 30 * DAY, 30, "f1", true, PLAIN), "the realm's lifetime, exactly");
+        assertEquals(Verdict.TRUSTED, on(T0 + 30 * DAY - 1, 30, "f1", true, PLAIN));
+    }
+
+    @Test
+    void maxAgeCountsFromTheLastRealSecondStepToTheMillisecond() {
+        TrustRules.Request maxAgeHour = new TrustRules.Request(false, 3600, null, false, false);
+        assertEquals(Verdict.TRUSTED, on(T0 + 3_600_000L - 1, 90, "f1", true, maxAgeHour));
+        assertEquals(Verdict.MAX_AGE, on(T0 + 3_600_000L, 90, "f1", true, maxAgeHour));
+    }
+
+    /** Only records that were offered and turned down are worth an event; their reason is the verdict's name. */
+    @Test
+    void refusalsAndReasons() {
+        for (Verdict verdict : Verdict.values()) {
+            boolean offeredAndRefused = verdict.ordinal() >= Verdict.MALFORMED.ordinal();
+            assertEquals(offeredAndRefused, verdict.refusal(), verdict.name());
+            assertEquals(verdict.name().toLowerCase(java.util.Locale.ROOT), verdict.reason());
+        }
+        assertEquals("factors_changed", Verdict.FACTORS_CHANGED.reason());
+        assertEquals("no_password_in_this_login", Verdict.NO_PASSWORD_IN_THIS_LOGIN.reason());
+    }
 }

@@ -48,4 +48,14 @@ class TwoStepPolicyTest {
         assertFalse(TwoStepPolicy.enrolment(new TwoStepSettings(true, Method.ANY, 90, 0, 1_000_000), false, false,
                 1_000_000).postponable(1_000_000), "no grace period");
     }
+
+    @Test
+    void aGracePeriodNeedsBothItsDaysAndTheSwitchOnTime() {
+        assertEquals(0, TwoStepPolicy.enrolment(new TwoStepSettings(true, Method.ANY, 90, 0, 1_000_000), false, false,
+                1_000_000).postponeUntil(), "0 days: no grace");
+        assertEquals(0, TwoStepPolicy.enrolment(new TwoStepSettings(true, Method.ANY, 90, 7, 0), false, false,
+                1_000_000).postponeUntil(), "no switch-on time: no grace");
+        assertEquals(1 + 86_400L, TwoStepPolicy.enrolment(new TwoStepSettings(true, Method.ANY, 90, 1, 1), false,
+                false, 2).postponeUntil(), "the smallest grace from the earliest switch-on");
+    }
 }

@@ -61,4 +61,22 @@ class TwoStepSettingsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> TwoStepSettings.DEFAULTS.with(Map.of("enrolmentGraceDays", "1.5"), 0));
     }
+
+    @Test
+    void daysRunFromZeroToThreeHundredSixtyFiveInclusive() {
+        assertEquals(365, TwoStepSettings.DEFAULTS.with(Map.of("trustedDeviceDays", 365), 0).trustedDeviceDays());
+        assertEquals(0, TwoStepSettings.DEFAULTS.with(Map.of("trustedDeviceDays", 0), 0).trustedDeviceDays());
+        assertEquals(365, TwoStepSettings.DEFAULTS.with(Map.of("enrolmentGraceDays", "365"), 0).enrolmentGraceDays());
+        assertEquals("enrolmentGraceDays must be a whole number from 0 to 365; was: -1",
+                assertThrows(IllegalArgumentException.class,
+                        () -> TwoStepSettings.DEFAULTS.with(Map.of("enrolmentGraceDays", -1), 0)).getMessage());
+    }
+
+    @Test
+    void theApiShapeHasEveryKeyInOrder() {
+        Map<String, Object> api = new TwoStepSettings(true, Method.OTP, 30, 3, 1234).toApi();
+        assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays",
+                "requiredSince"), java.util.List.copyOf(api.keySet()));
+        assertEquals(java.util.List.of(true, "otp", 30, 3, 1234L), java.util.List.copyOf(api.values()));
+    }
 }

@@ -49,14 +49,19 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
     private static final Logger LOG = Logger.getLogger(VonageSmsSenderFactory.class);
 
     /**
-     * Vonage SDK loggers that print request bodies (code and number) or signing input: silenced for good. Held
-     * here so that the JUL loggers, and their level, are not garbage-collected.
+     * Vonage SDK loggers that print request bodies (code and number) or signing input: silenced for good, by level
+     * and by a filter that drops every record. The filter holds where the level does not: a log level configured
+     * for one of these categories (e.g. {@code --log-level=com.vonage.client.auth.RequestSigning:debug}) is applied
+     * by the server after the providers start and would switch the logger back on. Held here so that the JUL
+     * loggers, their level and their filter are not garbage-collected.
      */
     private static final List<java.util.logging.Logger> SILENCED_SDK_LOGGERS = List.of(
             java.util.logging.Logger.getLogger("com.vonage.client.auth.RequestSigning"),
             java.util.logging.Logger.getLogger("com.vonage.client.AbstractMethod"),
             java.util.logging.Logger.getLogger("com.vonage.client.DynamicEndpoint"),
             java.util.logging.Logger.getLogger("com.vonage.client.sms"));
+
+    private static final java.util.logging.Filter DROP_ALL = record -> false;
 
     private final HttpStatusRecorder httpStatus = new HttpStatusRecorder();
     private GatewayGuard guard = new GatewayGuard(DEFAULT_MAX_CONCURRENT_SENDS, FAILURES_TO_OPEN, OPEN_SECONDS,
@@ -72,7 +77,10 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
 
     @Override
     public void init(Config.Scope config) {
-        SILENCED_SDK_LOGGERS.forEach(l -> l.setLevel(Level.OFF));
+        SILENCED_SDK_LOGGERS.forEach(l -> {
+            l.setLevel(Level.OFF);
+            l.setFilter(DROP_ALL);
+        });
         from = config.get("from", "Keycloak");
         String apiKey = config.get("api-key");
         String apiSecret = config.get("api-secret");

@@ -1,0 +1,104 @@
+package io.twostep.keycloak.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The secrets file of this test run, which the log-hygiene test reads: every phone number the suite creates or
+ * types, every code the fake gateway sent, and the passwords and keys the suite uses. One line per value,
+ * {@code kind:value} (kinds: {@code number}, {@code code}, {@code text}; see {@link LogScanner}); the first line is
+ * {@code # run <id>}. The first use in a test JVM of a new run empties the file, so values of earlier runs never
+ * count; the run id comes from {@code twostep.runId} (Maven gives each build its own), else one per JVM.
+ */
+public final class IssuedSecrets {
+
+    /** Header line that starts the file of a run. */
+    public static final String RUN_HEADER = "# run ";
+
+    private static boolean started;
+
+    private IssuedSecrets() {
+    }
+
+    /** @return this run's id */
+    public static String runId() {
+        return RUN_ID;
+    }
+
+    private static final String RUN_ID = System.getProperty("twostep.runId", "jvm-" + UUID.randomUUID());
+
+    /** @return the secrets file */
+    public static Path file() {
+        return Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt")).toAbsolutePath();
+    }
+
+    /** Records phone numbers (any form: E.164, national, spaced), created or typed by a test. */
+    public static void numbers(Collection<String> numbers) {
+        write(numbers.stream().map(n -> "number:" + n).toList());
+    }
+
+    /** Records one phone number. */
+    public static void number(String number) {
+        numbers(List.of(number));
+    }
+
+    /** Records a one-time code. */
+    public static void code(String code) {
+        write(List.of("code:" + code));
+    }
+
+    /** Records a secret string (password, key, token) that must never appear in the log, in any encoding. */
+    public static void text(String secret) {
+        write(List.of("text:" + secret));
+    }
+
+    /** Records that something happened in this run, e.g. that a signed request reached the gateway. */
+    public static void fact(String fact) {
+        write(List.of("fact:" + fact));
+    }
+
+    private static synchronized void write(List<String> lines) {
+        StringBuilder out = new StringBuilder();
+        for (String line : lines) {
+            if (line.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("one line per value");
+            }
+            out.append(line).append('\n');
+        }
+        try {
+            Path file = file();
+            if (!started) {
+                start(file);
+            }
+            Files.writeString(file, out, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Empties the file unless it already belongs to this run (a second Surefire execution of the same build). */
+    private static void start(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        String header = RUN_HEADER + RUN_ID;
+        boolean ours = Files.isRegularFile(file) && Files.readAllLines(file).stream().findFirst()
+                .filter(header::equals).isPresent();
+        if (!ours) {
+            Files.writeString(file, header + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        }
+        started = true;
+        // What every run uses, whichever tests run.
+        String basic = java.util.Base64.getEncoder().encodeToString(
+                (FakeVonage.API_KEY + ":" + FakeVonage.API_SECRET).getBytes(StandardCharsets.UTF_8));
+        Files.writeString(file, "text:" + FakeVonage.API_SECRET + "\ntext:" + basic + "\ntext:"
+                + FakeVonage.SIGNATURE_SECRET + "\ntext:" + TestUsers.PASSWORD + "\ntotp:" + TestUsers.TOTP_SECRET
+                + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+}
