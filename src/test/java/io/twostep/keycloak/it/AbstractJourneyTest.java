@@ -124,6 +124,15 @@ abstract class AbstractJourneyTest {
         assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
     }
 
+    /** Waits for the client callback; "Remember this device?" must not have been offered (no second step ran). */
+    void assertLoggedInWithoutOffer() {
+        assertTrue(driver.getCurrentUrl().contains("code=")
+                        || !"login-trusted-device-offer".equals(driver.page().getCurrentPageId()),
+                "'Remember this device?' offered where no second step ran");
+        driver.waiting().waitForOAuthCallback();
+        assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
+    }
+
     void assertNotLoggedIn() {
         assertTrue(!driver.getCurrentUrl().contains("code="), "no authorization code may reach the client");
     }

@@ -111,6 +111,31 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
                 && e.getRepresentation().contains("\"endSessions\":true")), "the admin event says so");
     }
 
+    /** While the policy is on, an admin cannot take the login-time safety net away: it comes back at once. */
+    @Test
+    void theSafetyNetStaysWhileThePolicyIsOn() throws Exception {
+        assertEquals(200, adminCall("PUT", "two-step", "{\"required\":true}", adminToken(), "application/json")
+                .statusCode());
+        var flows = realm.admin().flows();
+        var check = flows.getRequiredAction("two-step-login-check");
+        check.setEnabled(false);
+        flows.updateRequiredAction("two-step-login-check", check);
+        assertTrue(flows.getRequiredAction("two-step-login-check").isEnabled(), "enabled again while the policy is on");
+
+        flows.removeRequiredAction("two-step-login-check");
+        assertTrue(flows.getRequiredActions().stream().anyMatch(a -> "two-step-login-check".equals(a.getProviderId())
+                && a.isEnabled()), "registered again while the policy is on");
+
+        assertEquals(200, adminCall("PUT", "two-step", "{\"required\":false}", adminToken(), "application/json")
+                .statusCode());
+        check = flows.getRequiredAction("two-step-login-check");
+        check.setEnabled(false);
+        flows.updateRequiredAction("two-step-login-check", check);
+        assertTrue(!flows.getRequiredAction("two-step-login-check").isEnabled(), "with the policy off it may go");
+        check.setEnabled(true);
+        flows.updateRequiredAction("two-step-login-check", check);
+    }
+
     @Test
     void invalidValuesAreRefusedWithAClearMessage() throws Exception {
         Map<String, String> refused = Map.of(
@@ -183,20 +208,6 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
                 + "direct grant: yes; every way in: yes\\. Users to follow up and the gaps: GET "
                 + "/admin/realms/\\S+/two-step/readiness \\(view-realm and view-users\\)\\."), shown);
 
-        // The stored tab is readable with view-realm alone: it holds no user counts, which need view-users.
-        TestUsers.plain(realm.admin(), "view-realm-only");
-        String userId = TestUsers.id(realm.admin(), "view-realm-only");
-        var realmManagement = realm.admin().clients().findByClientId("realm-management").get(0);
-        realm.admin().users().get(userId).roles().clientLevel(realmManagement.getId()).add(List.of(
-                realm.admin().clients().get(realmManagement.getId()).roles().get("view-realm").toRepresentation()));
-        String viewRealmToken = oauth.doPasswordGrantRequest("view-realm-only", TestUsers.PASSWORD).getAccessToken();
-        HttpResponse<String> tabAsViewer = adminCall("GET", "components/" + id, null, viewRealmToken,
-                "application/json");
-        assertEquals(200, tabAsViewer.statusCode(), tabAsViewer.body());
-        assertTrue(!tabAsViewer.body().matches("(?s).*\\d+ users.*") && !tabAsViewer.body().contains("without a"),
-                "no user counts for view-realm: " + tabAsViewer.body());
-        assertEquals(403, adminCall("GET", "two-step/readiness", null, viewRealmToken, "application/json")
-                .statusCode(), "the counts themselves need view-users");
         String typedOver = component.replace("\"trustedDeviceDays\":[\"30\"]", "\"trustedDeviceDays\":[\"30\"],"
                 + "\"readiness\":[\"all fine\"]");
         adminCall("PUT", "components/" + id, typedOver.replace("{\"name\"", "{\"id\":\"" + id + "\",\"name\""),
@@ -217,6 +228,22 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
                 + "\"trustedDeviceDays\":90}", adminToken(), "application/json");
         JsonNode mirrored = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json").body());
         assertEquals("any", mirrored.path("config").path("method").get(0).asText());
+
+        // With the policy off again (a password grant for a user without a second factor works):
+        // The stored tab is readable with view-realm alone: it holds no user counts, which need view-users.
+        TestUsers.plain(realm.admin(), "view-realm-only");
+        String userId = TestUsers.id(realm.admin(), "view-realm-only");
+        var realmManagement = realm.admin().clients().findByClientId("realm-management").get(0);
+        realm.admin().users().get(userId).roles().clientLevel(realmManagement.getId()).add(List.of(
+                realm.admin().clients().get(realmManagement.getId()).roles().get("view-realm").toRepresentation()));
+        String viewRealmToken = oauth.doPasswordGrantRequest("view-realm-only", TestUsers.PASSWORD).getAccessToken();
+        HttpResponse<String> tabAsViewer = adminCall("GET", "components/" + id, null, viewRealmToken,
+                "application/json");
+        assertEquals(200, tabAsViewer.statusCode(), tabAsViewer.body());
+        assertTrue(!tabAsViewer.body().matches("(?s).*\\d+ users.*") && !tabAsViewer.body().contains("without a"),
+                "no user counts for view-realm: " + tabAsViewer.body());
+        assertEquals(403, adminCall("GET", "two-step/readiness", null, viewRealmToken, "application/json")
+                .statusCode(), "the counts themselves need view-users");
         adminCall("DELETE", "components/" + id, null, adminToken(), "application/json");
     }
 

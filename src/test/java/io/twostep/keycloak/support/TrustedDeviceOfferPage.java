@@ -33,9 +33,16 @@ public class TrustedDeviceOfferPage extends AbstractLoginPage {
         return driver.findElement(By.id("trusted-device-warning")).getText();
     }
 
-    /** Ticks the box (or leaves it as it is) and continues. */
+    /**
+     * Sets the box to {@code remember} and continues. The box must come unticked: remembering is the user's choice.
+     *
+     * @throws AssertionError when the page offered the box already ticked
+     */
     public void answer(boolean remember) {
-        if (remember && !box().isSelected()) {
+        if (box().isSelected()) {
+            throw new AssertionError("'Remember this device' was ticked by default");
+        }
+        if (remember) {
             box().click();
         }
         driver.findElement(By.id("trusted-device-continue")).click();
