@@ -7,7 +7,6 @@ import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;
 import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
-import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.ModelException;
@@ -24,8 +23,9 @@ import java.util.Set;
  * {@code phone_number} and {@code phone_number_verified}, so an admin who types another {@code phoneNumber}, an
  * import, or a removed SMS factor must not leave {@code phone_number_verified: true} beside a number nobody proved.
  *
- * <p>It runs on every admin change of a user or of a user's credentials, on a user's own credential removal, and
- * on every login (which also covers imports and directory syncs before the tokens of that login are made).
+ * <p>It runs on every admin change under {@code users/{id}} (the user, their credentials, a partial import), on a
+ * user's own profile update, registration and credential removal, and on every login (which also covers imports
+ * and directory syncs before the tokens of that login are made).
  */
 public final class PhoneNumberVerifiedListenerFactory implements EventListenerProviderFactory {
 
@@ -38,7 +38,8 @@ public final class PhoneNumberVerifiedListenerFactory implements EventListenerPr
 
     private static final Logger LOG = Logger.getLogger(PhoneNumberVerifiedListenerFactory.class);
     private static final Set<EventType> USER_EVENTS = Set.of(EventType.LOGIN, EventType.REMOVE_CREDENTIAL,
-            EventType.REMOVE_TOTP, EventType.UPDATE_CREDENTIAL, EventType.IDENTITY_PROVIDER_LOGIN);
+            EventType.REMOVE_TOTP, EventType.UPDATE_CREDENTIAL, EventType.IDENTITY_PROVIDER_LOGIN,
+            EventType.UPDATE_PROFILE, EventType.REGISTER, EventType.IDENTITY_PROVIDER_FIRST_LOGIN);
 
     @Override
     public EventListenerProvider create(KeycloakSession session) {
@@ -52,8 +53,10 @@ public final class PhoneNumberVerifiedListenerFactory implements EventListenerPr
 
             @Override
             public void onEvent(AdminEvent event, boolean includeRepresentation) {
+                // Any admin change under users/{id}: Keycloak's partial import reports its users as resource type
+                // REALM, the user endpoints as USER.
                 String path = event.getResourcePath();
-                if (event.getResourceType() == ResourceType.USER && path != null && path.startsWith("users/")) {
+                if (path != null && path.startsWith("users/") && path.length() > 6) {
                     int end = path.indexOf('/', 6);
                     reconcile(session, event.getRealmId(), end < 0 ? path.substring(6) : path.substring(6, end));
                 }

@@ -12,8 +12,10 @@ package io.twostep.keycloak.limits;
  * number above the maximum is ever claimed.
  *
  * <p>A slot may carry a time stamp (epoch seconds), for rules such as "wait 30 s after the last send". The stamp is
- * written after the claim; until it can be read, the slot counts as claimed just now, which errs on the side of
- * waiting.
+ * written after the claim, and becomes visible when the claiming request commits. Until then a short-lived marker
+ * ({@value #PENDING_SECONDS} s) says the claim is in flight, and the slot counts as claimed just now, which errs on
+ * the side of waiting. A request that died before its commit leaves a slot without stamp or marker: it still counts,
+ * but as claimed long ago, so it cannot make anyone wait for ever.
  */
 public final class SlotCounter {
 
@@ -76,6 +78,9 @@ public final class SlotCounter {
             return slot == 0 && waitSeconds <= 0;
         }
     }
+
+    /** How long a claim counts as in flight without its stamp, in seconds. */
+    public static final long PENDING_SECONDS = 60;
 
     private final Store store;
     private final String name;
@@ -149,6 +154,10 @@ public final class SlotCounter {
             if (wait > 0) {
                 return new Claim(0, count, wait);
             }
+            if (gate != Gate.OPEN) {
+                // Before the slot, so that no reader ever sees the slot without a stamp or this marker.
+                store.putIfAbsent(key(count + 1) + PENDING, Math.min(PENDING_SECONDS, lifespanSeconds));
+            }
             if (store.putIfAbsent(key(count + 1), lifespanSeconds)) {
                 return new Claim(count + 1, count + 1, 0);
             }
@@ -177,9 +186,13 @@ public final class SlotCounter {
         store.remove(key(slot));
     }
 
-    /** Removes every slot, highest first, so that the claimed slots stay one run while it happens. */
+    /**
+     * Removes every slot, highest first, so that the claimed slots stay one run while it happens. Every number up to
+     * the maximum is removed, not only up to the count: a slot stamped by a request that was still in flight when an
+     * earlier clear ran would otherwise stay behind a gap, unseen by the count.
+     */
     public void clear() {
-        for (int slot = count(); slot >= 1; slot--) {
+        for (int slot = max; slot >= 1; slot--) {
             store.remove(key(slot));
         }
     }
@@ -189,8 +202,14 @@ public final class SlotCounter {
             return 0;
         }
         long stamp = store.stampOf(key(slot));
-        return stamp < 0 ? now : stamp;
+        if (stamp >= 0) {
+            return stamp;
+        }
+        // No stamp yet: claimed just now while the claim is in flight, else by a request that died long ago.
+        return store.contains(key(slot) + PENDING) ? now : 0;
     }
+
+    private static final String PENDING = ".pending";
 
     private String key(int slot) {
         return name + "." + slot;

@@ -158,6 +158,10 @@ public final class SmsCodeStep {
             SentSms sent;
             try {
                 sent = sender.send(e164, text);
+            } catch (RuntimeException e) {
+                // A sender's own fault must not become a 500 on the login page.
+                throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
+                        "sms sender failed: " + e.getClass().getSimpleName());
             } finally {
                 gatewayTime = Duration.ofNanos(System.nanoTime() - started);
             }

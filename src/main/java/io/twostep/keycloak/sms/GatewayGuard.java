@@ -74,6 +74,10 @@ public final class GatewayGuard {
         } catch (SmsSendException e) {
             outcome = e.getReason() == SmsSendException.Reason.PROVIDER_DOWN ? Outcome.DOWN : Outcome.UP;
             throw e;
+        } catch (RuntimeException e) {
+            // A fault of ours (or of the SDK before any call), not news of the gateway: the breaker ignores it.
+            outcome = Outcome.NOT_TRIED;
+            throw e;
         } finally {
             inFlight.release();
             settle(trial, outcome);

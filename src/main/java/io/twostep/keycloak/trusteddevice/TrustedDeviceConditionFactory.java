@@ -1,5 +1,6 @@
 package io.twostep.keycloak.trusteddevice;
 
+import io.twostep.keycloak.otp.LoginEventDetails;
 import io.twostep.keycloak.otp.TwoStepEvents;
 import io.twostep.keycloak.policy.PolicyStepFactory;
 import org.jboss.logging.Logger;
@@ -56,7 +57,8 @@ public final class TrustedDeviceConditionFactory extends PolicyStepFactory
                     .detail(TwoStepEvents.REASON, verdict.reason())
                     .error(ERROR_REFUSED);
         } else if (verdict != TrustRules.Verdict.NO_COOKIE) {
-            context.getEvent().detail(TwoStepEvents.TRUSTED_DEVICE_NOT_APPLIED, verdict.reason());
+            // The LOGIN event goes out from a later request (after the code): keep the detail for it.
+            LoginEventDetails.add(context, TwoStepEvents.TRUSTED_DEVICE_NOT_APPLIED, verdict.reason());
         }
         return !verdict.skip();
     }

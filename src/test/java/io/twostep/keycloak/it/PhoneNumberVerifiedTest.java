@@ -65,6 +65,66 @@ class PhoneNumberVerifiedTest extends AbstractJourneyTest {
         assertEquals(List.of("false"), user.toRepresentation().getAttributes().get("phoneNumberVerified"));
     }
 
+    /** A partial import reports its users as realm changes: they are reconciled all the same. */
+    @Test
+    void aPartialImportCannotDeclareANumberProven() throws Exception {
+        String proven = TestUsers.newNumber();
+        String typed = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "verified-import", proven);
+        String id = TestUsers.id(realm.admin(), "verified-import");
+        String body = "{\"ifResourceExists\":\"OVERWRITE\",\"users\":[{\"id\":\"" + id + "\",\"username\":"
+                + "\"verified-import\",\"enabled\":true,\"attributes\":{\"phoneNumber\":[\"" + typed + "\"],"
+                + "\"phoneNumberVerified\":[\"true\"]}}]}";
+        var response = adminCall("POST", "partialImport", body, adminToken(), "application/json");
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(List.of("false"), realm.admin().users().get(id).toRepresentation().getAttributes()
+                .get("phoneNumberVerified"));
+    }
+
+    /** Where a realm lets users edit their number, the user's own edit is reconciled too. */
+    @Test
+    void aUsersOwnEditIsNotVerified() throws Exception {
+        String proven = TestUsers.newNumber();
+        String typed = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "verified-self", proven);
+        String profile = adminCall("GET", "users/profile", null, adminToken(), "application/json").body();
+        JsonNode config = JSON.readTree(profile);
+        for (JsonNode attribute : config.path("attributes")) {
+            if ("phoneNumber".equals(attribute.path("name").asText())) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) attribute).putObject("permissions")
+                        .putArray("view").add("admin").add("user");
+                ((com.fasterxml.jackson.databind.node.ObjectNode) attribute.path("permissions"))
+                        .putArray("edit").add("admin").add("user");
+            }
+        }
+        assertEquals(200, adminCall("PUT", "users/profile", JSON.writeValueAsString(config), adminToken(),
+                "application/json").statusCode());
+        try {
+            passwordStep("verified-self");
+            codePage.enterCode(vonage.last(proven).code());
+            assertLoggedIn();
+            String token = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getAccessToken();
+            UserRepresentation me = realm.admin().users().get(TestUsers.id(realm.admin(), "verified-self"))
+                    .toRepresentation();
+            String update = "{\"username\":\"verified-self\",\"email\":\"" + me.getEmail() + "\",\"firstName\":\""
+                    + me.getFirstName() + "\",\"lastName\":\"" + me.getLastName() + "\",\"attributes\":{"
+                    + "\"phoneNumber\":[\"" + typed + "\"]}}";
+            var saved = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(realm.getBaseUrl() + "/account/"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(update)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, saved.statusCode(), saved.body());
+            Map<String, List<String>> attributes = realm.admin().users()
+                    .get(TestUsers.id(realm.admin(), "verified-self")).toRepresentation().getAttributes();
+            assertEquals(List.of(typed), attributes.get("phoneNumber"));
+            assertEquals(List.of("false"), attributes.get("phoneNumberVerified"));
+        } finally {
+            assertEquals(200, adminCall("PUT", "users/profile", profile, adminToken(), "application/json")
+                    .statusCode());
+        }
+    }
+
     private static void setAttributes(UserResource user, Map<String, String> values) {
         UserRepresentation representation = user.toRepresentation();
         Map<String, List<String>> attributes = new HashMap<>(representation.getAttributes());

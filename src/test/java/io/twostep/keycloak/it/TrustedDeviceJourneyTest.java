@@ -154,6 +154,11 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
                 .filter(c -> "trusted-device".equals(c.getType())).toList();
     }
 
+    private List<EventRepresentation> userEvents(String username, String type) {
+        return realm.admin().getEvents(List.of(type), null, TestUsers.id(realm.admin(), username),
+                        null, null, null, 0, 100).stream().filter(e -> e.getDetails() != null).toList();
+    }
+
     private List<EventRepresentation> refusals(String username) {
         return realm.admin().getEvents(List.of("LOGIN_ERROR"), null, TestUsers.id(realm.admin(), username),
                         null, null, null, 0, 100).stream()
@@ -536,6 +541,88 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         startOver();
         first.forEach(driver.cookies()::add);
         assertAsksForTheCode("td-forget-all");
+
+        EventRepresentation forgotten = userEvents("td-forget-all", "REMOVE_CREDENTIAL").stream()
+                .filter(e -> "trusted_devices_forgotten".equals(e.getDetails().get("two_step_event"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no trusted_devices_forgotten event"));
+        assertEquals("2", forgotten.getDetails().get("count"));
+    }
+
+    /** The events table's rows for a remembered device: remembered (with its label), then used at the next login. */
+    @Test
+    void rememberingAndUsingADeviceAreEvents() {
+        String number = smsUser("td-events");
+        loginWithCode("td-events", number, true);
+        String label = devices("td-events").get(0).getUserLabel();
+        assertTrue(userEvents("td-events", "UPDATE_CREDENTIAL").stream().anyMatch(e ->
+                        "trusted_device_remembered".equals(e.getDetails().get("two_step_event"))
+                                && label.equals(e.getDetails().get("trusted_device"))
+                                && "trusted-device".equals(e.getDetails().get("credential_type"))),
+                "trusted_device_remembered with the label " + label);
+        logOutKeepingTrust();
+        assertSkipsTheCode("td-events", number);
+        assertTrue(userEvents("td-events", "LOGIN").stream().anyMatch(e ->
+                        "trusted_device_used".equals(e.getDetails().get("two_step_event"))
+                                && label.equals(e.getDetails().get("trusted_device"))),
+                "trusted_device_used with the label");
+        logOutKeepingTrust();
+        oauth.loginForm().prompt("login").open();
+        loginPage.fillLogin("td-events", TestUsers.PASSWORD);
+        loginPage.submit();
+        codePage.assertCurrent();
+        codePage.enterCode(vonage.last(number).code());
+        offerPage.assertCurrent();
+        offerPage.answer(false);
+        assertLoggedIn();
+        List<EventRepresentation> logins = userEvents("td-events", "LOGIN");
+        assertTrue(logins.stream().anyMatch(e ->
+                        "prompt_login".equals(e.getDetails().get("trusted_device_not_applied"))),
+                () -> "trusted_device_not_applied=prompt_login in " + logins.stream().map(e -> e.getDetails())
+                        .toList());
+    }
+
+    /** Lowering the realm's lifetime shortens trust already given: the server decides, whatever the cookie says. */
+    @Test
+    void aLoweredLifetimeEndsOlderTrust() throws Exception {
+        String number = smsUser("td-lowered");
+        loginWithCode("td-lowered", number, true);
+        logOutKeepingTrust();
+        try {
+            assertEquals(200, adminCall("PUT", "two-step", "{\"trustedDeviceDays\":30}", adminToken(),
+                    "application/json").statusCode());
+            timeOffSet.set(29 * 86_400);
+            assertSkipsTheCode("td-lowered", number); // control: within the new lifetime
+            logOutKeepingTrust();
+            timeOffSet.set(31 * 86_400);
+            assertAsksForTheCode("td-lowered");
+            assertEquals("expired", refusals("td-lowered").get(0).getDetails().get("reason"));
+        } finally {
+            timeOffSet.set(0);
+            adminCall("PUT", "two-step", "{\"trustedDeviceDays\":90}", adminToken(), "application/json");
+        }
+    }
+
+    /** A user keeps at most 20 remembered devices: the 21st forgets the oldest, whose cookie then skips nothing. */
+    @Test
+    void theTwentyFirstDeviceForgetsTheOldest() {
+        String number = smsUser("td-cap");
+        Set<Cookie> oldest = null;
+        try {
+            for (int i = 0; i < 21; i++) {
+                timeOffSet.set((i / 9) * 3_700 + i); // past the hourly SMS budget, and each device a second newer
+                startOver();
+                loginWithCode("td-cap", number, true);
+                if (i == 0) {
+                    oldest = trustCookies();
+                }
+            }
+            assertEquals(20, devices("td-cap").size(), "at most 20 devices");
+            startOver();
+            oldest.forEach(driver.cookies()::add);
+            assertAsksForTheCode("td-cap");
+        } finally {
+            timeOffSet.set(0);
+        }
     }
 
     /** A remembered browser plus the password must not be enough to add a factor that then works anywhere. */

@@ -35,8 +35,13 @@ public final class MemorySlots implements SlotCounter.Store {
         entries.remove(key);
     }
 
-    /** @return how many entries there are, whatever their keys */
+    /** @return how many slots there are (in-flight markers not counted) */
     public int size() {
-        return entries.size();
+        return (int) entries.keySet().stream().filter(k -> !k.endsWith(".pending")).count();
+    }
+
+    /** What Keycloak's cache does {@value SlotCounter#PENDING_SECONDS} s after a claim: its in-flight marker is gone. */
+    public void expirePending() {
+        entries.keySet().removeIf(k -> k.endsWith(".pending"));
     }
 }

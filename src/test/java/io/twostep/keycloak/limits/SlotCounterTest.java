@@ -83,6 +83,31 @@ class SlotCounterTest {
         assertEquals(1, counter.claim(1000, SlotCounter.Gate.OPEN).slot());
     }
 
+    /** A request that died between its claim and its commit cannot make anyone wait for ever. */
+    @Test
+    void aClaimThatNeverGotItsStampStopsCountingAsRecentOnceItsMarkerIsGone() {
+        SlotCounter counter = new SlotCounter(store, "died", 5, 60);
+        SlotCounter.Gate thirtySeconds = (count, last) -> count == 0 ? 0 : last + 30 - 5000;
+        counter.claim(1000, (count, last) -> 0); // never stamped: the request died
+        assertFalse(counter.claim(5000, thirtySeconds).claimed(), "in flight: counts as claimed just now");
+        store.expirePending();
+        assertEquals(2, counter.claim(5000, thirtySeconds).slot(), "died long ago: no wait, but it still counts");
+    }
+
+    /** A slot stamped after a clear stands behind a gap; the next clear still removes it. */
+    @Test
+    void clearRemovesASlotLeftBehindAGap() {
+        SlotCounter counter = new SlotCounter(store, "stray", 5, 60);
+        for (int i = 0; i < 5; i++) {
+            counter.claim(1000, SlotCounter.Gate.OPEN);
+        }
+        counter.clear();
+        counter.stamp(5, 1001); // a wrong code's stamp committed after a right code's clear
+        assertEquals(0, counter.count());
+        counter.clear();
+        assertEquals(0, store.size(), "no slot left behind");
+    }
+
     @Test
     void refusesMeaninglessBounds() {
         assertThrows(IllegalArgumentException.class, () -> new SlotCounter(store, "n", 0, 60));
@@ -165,7 +190,7 @@ class SlotCounterTest {
         SlotCounter counter = new SlotCounter(store, "z", 3, 60);
         counter.stamp(counter.claim(1000, SlotCounter.Gate.OPEN).slot(), 0);
         assertEquals(0, counter.lastStamp(1000));
-        counter.claim(1000, SlotCounter.Gate.OPEN); // not stamped yet: counts as claimed now
+        counter.claim(1000, (count, last) -> 0); // a gated claim, not stamped yet: counts as claimed now
         assertEquals(1000, counter.lastStamp(1000));
     }
 
