@@ -47,6 +47,7 @@ class TwoNodeClusterIT {
 
     private static final String CODE_EXHAUSTED = "Too many wrong codes. Ask for a new code.";
     private static final String LIMIT_REACHED = "Too many text messages have been sent.";
+    private static final String SMS_BLOCKED = "Too many wrong codes: signing in with text messages is blocked";
 
     static TwoNodeCluster cluster;
     static KeycloakNode a;
@@ -312,6 +313,296 @@ class TwoNodeClusterIT {
         offAgain.signIn(a, a, "cluster-policy", TestUsers.PASSWORD);
         loggedInOn(a, offAgain);
         end("policy on through A, enforced on B");
+    }
+
+    @Test
+    @Order(8)
+    void accountBlockSetOnAHoldsOnBAndAnAdminResetOnBLiftsItOnA() throws Exception {
+        begin();
+        // cluster-wrong has 5 wrong codes from the journey above, entered on both nodes: both count 5.
+        String id = TestUsers.id(demo(adminA), "cluster-wrong");
+        for (KeycloakNode node : List.of(a, b)) {
+            HttpResponse<String> status = adminCall(node, "GET", failuresPath(id), null);
+            assertTrue(status.body().contains("\"failures\":5"), () -> node.name() + ": " + status.body());
+        }
+        String number = demo(adminA).users().get(id).toRepresentation().getAttributes().get("phoneNumber").get(0);
+        String wrong = "000000";
+        ClusterBrowser browser = new ClusterBrowser(null);
+        browser.signIn(b, b, "cluster-wrong", TestUsers.PASSWORD);
+        String code = vonage.last(number).code();
+        if (code.equals(wrong)) {
+            wrong = "111111";
+        }
+        browser.submit(b, "kc-sms-otp-form", Map.of("code", wrong)); // 6th: the account now waits 15 s
+        assertFalse(browser.loggedIn());
+        Thread.sleep(16_000);
+        browser.submit(a, "kc-sms-otp-form", Map.of("code", wrong)); // 7th, on A, after the pause: blocks
+        assertFalse(browser.page().contains("Wait "), () -> "A counted the 7th: " + browser.describe());
+        browser.submit(b, "kc-sms-otp-form", Map.of("code", code)); // the right code, on B: still blocked
+        assertFalse(browser.loggedIn(), "the block set on A holds on B");
+        assertTrue(browser.page().contains(SMS_BLOCKED), browser::describe);
+        HttpResponse<String> blocked = adminCall(b, "GET", failuresPath(id), null);
+        assertTrue(blocked.body().contains("\"blocked\":true"), blocked::body);
+
+        HttpResponse<String> reset = adminCall(b, "DELETE", failuresPath(id), null);
+        assertEquals(204, reset.statusCode(), reset::body);
+        HttpResponse<String> cleared = adminCall(a, "GET", failuresPath(id), null);
+        assertTrue(cleared.body().contains("\"failures\":0"), () -> "A sees B's reset: " + cleared.body());
+        ClusterBrowser after = new ClusterBrowser(null);
+        after.signIn(a, a, "cluster-wrong", TestUsers.PASSWORD);
+        enterCode(after, a, vonage.last(number).code(), false);
+        loggedInOn(a, after);
+        end("account block set on A holds on B, reset on B");
+    }
+
+    private static String failuresPath(String userId) {
+        return "/admin/realms/demo/two-step/users/" + userId + "/sms-failures";
+    }
+
+    @Test
+    @Order(9)
+    void hourlyPerNumberLimitCountsSendsOfBothNodesAndUsers() throws Exception {
+        begin();
+        String shared = TestUsers.newNumber();
+        TestUsers.withBoundNumber(demo(adminA), "cluster-number-1", shared);
+        TestUsers.withBoundNumber(demo(adminA), "cluster-number-2", shared);
+        for (int i = 0; i < TwoNodeCluster.PER_NUMBER_PER_HOUR; i++) {
+            KeycloakNode node = i % 2 == 0 ? a : b;
+            ClusterBrowser browser = new ClusterBrowser(null);
+            browser.signIn(node, node, "cluster-number-" + (i / 2 % 2 + 1), TestUsers.PASSWORD);
+            assertTrue(browser.hasForm("kc-sms-otp-form"), browser::describe);
+            assertFalse(browser.page().contains(LIMIT_REACHED), () -> "within the limit: " + browser.describe());
+        }
+        assertEquals(TwoNodeCluster.PER_NUMBER_PER_HOUR, vonage.to(shared).size());
+        for (KeycloakNode node : List.of(a, b)) {
+            ClusterBrowser browser = new ClusterBrowser(null);
+            browser.signIn(node, node, "cluster-number-2", TestUsers.PASSWORD);
+            assertTrue(browser.page().contains(LIMIT_REACHED), () -> node.name() + " refuses: " + browser.describe());
+        }
+        assertEquals(TwoNodeCluster.PER_NUMBER_PER_HOUR, vonage.to(shared).size(), "the configured total, not twice it");
+        end("per-number hourly limit, two users, both nodes");
+    }
+
+    /** What became of one login in the fault runs. */
+    enum Outcome {
+        /** The code page came and the code logged the user in. */
+        LOGGED_IN,
+        /** An error page or a refused connection: the user starts again. */
+        CLEAN_ERROR,
+        /** Keycloak's generic {@code 500 {"error":"unknown_error"}} answer: no stack trace, nothing skipped. */
+        KEYCLOAK_500,
+        /** A 500 showing an exception, or an empty one. */
+        SERVER_ERROR,
+        /** Logged in without the code page: a bypass. */
+        SKIPPED_STEP
+    }
+
+    /**
+     * One whole login: password on {@code first}, code on {@code second}. A login that ends without ever showing
+     * the code page is a skipped step, whatever else happened.
+     */
+    private static Outcome login(KeycloakNode first, KeycloakNode second, String username, String number,
+                                 List<String> errors) {
+        ClusterBrowser browser = new ClusterBrowser(null);
+        try {
+            int sent = vonage.to(number).size();
+            browser.signIn(first, first, username, TestUsers.PASSWORD);
+            if (browser.loggedIn()) {
+                return Outcome.SKIPPED_STEP;
+            }
+            if (!browser.hasForm("kc-sms-otp-form") || vonage.to(number).size() == sent) {
+                return error(browser, errors);
+            }
+            enterCode(browser, second, vonage.last(number).code(), false);
+            return browser.loggedIn() ? Outcome.LOGGED_IN : error(browser, errors);
+        } catch (Exception e) {
+            errors.add(username + ": " + e);
+            return Outcome.CLEAN_ERROR; // the connection refused or cut: nothing was answered
+        }
+    }
+
+    private static Outcome error(ClusterBrowser browser, List<String> errors) {
+        errors.add(browser.describe());
+        String page = browser.page();
+        if (browser.status() < 500) {
+            return Outcome.CLEAN_ERROR;
+        }
+        boolean raw = page.contains("Exception") || page.contains("\tat ") || page.isBlank();
+        return raw ? Outcome.SERVER_ERROR : Outcome.KEYCLOAK_500;
+    }
+
+    /** Creates {@code count} users with their own bound numbers. @return username to number */
+    private static Map<String, String> users(String prefix, int count) {
+        Map<String, String> users = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String number = TestUsers.newNumber();
+            TestUsers.withBoundNumber(demo(adminA), prefix + i, number);
+            users.put(prefix + i, number);
+        }
+        return users;
+    }
+
+    @Test
+    @Order(20)
+    void codeSentByAKilledNodeIsEnteredOnB() throws Exception {
+        begin();
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(demo(adminA), "cluster-kill", number);
+        ClusterBrowser browser = new ClusterBrowser(null);
+        browser.signIn(a, a, "cluster-kill", TestUsers.PASSWORD);
+        assertTrue(browser.hasForm("kc-sms-otp-form"), browser::describe);
+        String code = vonage.last(number).code();
+        a.kill();
+        long killed = System.nanoTime();
+        enterCode(browser, b, code, false);
+        assertNo500(browser);
+        String outcome;
+        if (browser.loggedIn()) {
+            loggedInOn(b, browser);
+            outcome = "logged in on B";
+            // Single-use: the same code in a new login (a new code is sent) is refused.
+            ClusterBrowser again = new ClusterBrowser(null);
+            again.signIn(b, b, "cluster-kill", TestUsers.PASSWORD);
+            again.submit(b, "kc-sms-otp-form", Map.of("code", code));
+            assertFalse(again.loggedIn(), "the code is single-use after the fail-over");
+        } else {
+            failures++;
+            assertFalse(browser.hasForm("kc-sms-otp-form") && browser.page().contains("kc-form-login"));
+            outcome = "clean page on B: " + browser.describe();
+        }
+        REPORT.add("fault: A SIGKILLed after sending a code; the code entered on B: " + outcome);
+        a.start();
+        a.awaitReady(Duration.ofMinutes(3));
+        cluster.awaitOneViewOfTwo(Duration.ofMinutes(2));
+        REPORT.add(String.format("fault: A back in the cluster %.1f s after the kill", (System.nanoTime() - killed) / 1e9));
+        ClusterBrowser after = new ClusterBrowser(null);
+        after.signIn(b, a, "cluster-kill", TestUsers.PASSWORD);
+        enterCode(after, a, vonage.last(number).code(), false);
+        loggedInOn(a, after);
+        end("A killed after sending a code, code on B");
+    }
+
+    @Test
+    @Order(21)
+    void loginsOnAGoOnWhileBRestartsAndBFinishesLoginsBegunWhileAway() throws Exception {
+        begin();
+        Map<String, String> users = users("cluster-restart-", 12);
+        Map<String, String> late = users("cluster-late-", 1);
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger bad = new java.util.concurrent.atomic.AtomicInteger();
+        Thread loop = new Thread(() -> {
+            int round = 0;
+            while (running.get()) {
+                for (Map.Entry<String, String> user : users.entrySet()) {
+                    if (round++ >= users.size() * TwoNodeCluster.PER_USER_PER_HOUR - 1 || !running.get()) {
+                        return;
+                    }
+                    if (login(a, a, user.getKey(), user.getValue(), errors) == Outcome.LOGGED_IN) {
+                        loginsPerNode.incrementAndGet(0);
+                    } else {
+                        bad.incrementAndGet();
+                    }
+                    if (!sleep(400)) {
+                        return;
+                    }
+                }
+            }
+        });
+        loop.start();
+        Thread.sleep(500);
+        b.stop();
+        Map.Entry<String, String> away = late.entrySet().iterator().next();
+        ClusterBrowser begunWhileAway = new ClusterBrowser(null);
+        begunWhileAway.signIn(a, a, away.getKey(), TestUsers.PASSWORD);
+        assertTrue(begunWhileAway.hasForm("kc-sms-otp-form"), begunWhileAway::describe);
+        b.start();
+        b.awaitReady(Duration.ofMinutes(3));
+        cluster.awaitOneViewOfTwo(Duration.ofMinutes(2));
+        running.set(false);
+        loop.join(60_000);
+        enterCode(begunWhileAway, b, vonage.last(away.getValue()).code(), false);
+        loggedInOn(b, begunWhileAway);
+        failures = bad.get();
+        end("B stopped and started during logins on A");
+        assertEquals(0, bad.get(), () -> "no login on A failed: " + errors);
+        assertTrue(loginsPerNode.get(0) > 0, "logins ran on A meanwhile");
+    }
+
+    @Test
+    @Order(22)
+    void databaseGoneForSecondsNeverSkipsAStepAndRecoversWithoutRestart() throws Exception {
+        begin();
+        Map<String, String> users = users("cluster-db-", 16);
+        Map<String, String> fresh = users("cluster-db-after-", 2);
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Map<Outcome, java.util.concurrent.atomic.AtomicInteger> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        for (Outcome o : Outcome.values()) {
+            outcomes.put(o, new java.util.concurrent.atomic.AtomicInteger());
+        }
+        List<Map.Entry<String, String>> list = new ArrayList<>(users.entrySet());
+        List<Thread> loops = new ArrayList<>();
+        for (int parity = 0; parity < 2; parity++) { // two users at a time: one starts on A, one on B
+            int start = parity;
+            loops.add(new Thread(() -> {
+                for (int i = start; running.get() && i < list.size() * 2; i += 2) {
+                    Map.Entry<String, String> user = list.get(i % list.size());
+                    KeycloakNode first = i % 2 == 0 ? a : b;
+                    KeycloakNode second = first == a ? b : a;
+                    Outcome outcome = login(first, second, user.getKey(), user.getValue(), errors);
+                    outcomes.get(outcome).incrementAndGet();
+                    if (outcome == Outcome.LOGGED_IN) {
+                        loginsPerNode.incrementAndGet(second == a ? 0 : 1);
+                    }
+                    if (!sleep(300)) {
+                        return;
+                    }
+                }
+            }));
+        }
+        loops.forEach(Thread::start);
+        Thread.sleep(1500);
+        cluster.postgres().stop();
+        Thread.sleep(5000);
+        cluster.postgres().start();
+        Thread.sleep(4000); // logins go on while the pools reconnect
+        running.set(false);
+        for (Thread loop : loops) {
+            loop.join(120_000);
+        }
+        failures = outcomes.get(Outcome.CLEAN_ERROR).get() + outcomes.get(Outcome.KEYCLOAK_500).get()
+                + outcomes.get(Outcome.SERVER_ERROR).get();
+
+        // Back without restarting Keycloak: a login on each node, password on one and code on the other.
+        List<String> afterErrors = new ArrayList<>();
+        List<Map.Entry<String, String>> freshList = new ArrayList<>(fresh.entrySet());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Outcome first;
+        do {
+            first = login(a, b, freshList.get(0).getKey(), freshList.get(0).getValue(), afterErrors);
+        } while (first != Outcome.LOGGED_IN && first != Outcome.SKIPPED_STEP && System.nanoTime() < deadline
+                && sleep(1000));
+        assertEquals(Outcome.LOGGED_IN, first, () -> "after the database is back: " + afterErrors);
+        assertEquals(Outcome.LOGGED_IN, login(b, a, freshList.get(1).getKey(), freshList.get(1).getValue(),
+                afterErrors), () -> "B too: " + afterErrors);
+        loginsPerNode.incrementAndGet(1);
+        loginsPerNode.incrementAndGet(0);
+        REPORT.add("fault: database stopped 5 s: outcomes " + outcomes + "; first errors: "
+                + errors.stream().limit(2).map(e -> e.substring(0, Math.min(300, e.length()))).toList());
+        end("database stopped 5 s during logins on both nodes");
+        assertEquals(0, outcomes.get(Outcome.SKIPPED_STEP).get(), "no login skipped the code");
+        assertEquals(0, outcomes.get(Outcome.SERVER_ERROR).get(), () -> "no raw server error: " + errors);
+    }
+
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** An admin REST call with a token from A's master realm, to {@code node}. */

@@ -100,7 +100,8 @@ public final class ClusterBrowser {
         if (last == null) {
             return "(no page)";
         }
-        String text = last.body().replaceAll("(?s)<head>.*?</head>", "").replaceAll("\\s+", " ");
+        String text = last.body().replaceAll("(?s)<head>.*?</head>", "").replaceAll("(?s)<script.*?</script>", "")
+                .replaceAll("<[^>]*>", " ").replaceAll("\\s+", " ");
         return "HTTP " + last.statusCode() + " " + last.uri() + " "
                 + last.headers().firstValue("Location").orElse("") + " "
                 + text.substring(0, Math.min(600, text.length()));

@@ -29,8 +29,8 @@ public final class TwoNodeCluster {
     public static final String ADMIN_PASSWORD = "admin-cluster-test";
     public static final int PER_USER_PER_HOUR = 4;
     public static final int PER_NUMBER_PER_HOUR = 6;
-    public static final int FAILURES_BEFORE_DELAY = 20;
-    public static final int FAILURES_BEFORE_BLOCK = 40;
+    public static final int FAILURES_BEFORE_DELAY = 6;
+    public static final int FAILURES_BEFORE_BLOCK = 7;
     static final int POSTGRES_PORT = 55433;
 
     /** Options of the one {@code kc.sh build}. */
