@@ -588,8 +588,9 @@ class TwoNodeClusterIT {
                 afterErrors), () -> "B too: " + afterErrors);
         loginsPerNode.incrementAndGet(1);
         loginsPerNode.incrementAndGet(0);
-        REPORT.add("fault: database stopped 5 s: outcomes " + outcomes + "; first errors: "
-                + errors.stream().limit(2).map(e -> e.substring(0, Math.min(300, e.length()))).toList());
+        REPORT.add("fault: database stopped 5 s: outcomes " + outcomes + "; what failed logins got: "
+                + errors.stream().map(e -> e.replaceAll("https?://\\S+", "").trim())
+                .map(e -> e.substring(0, Math.min(140, e.length()))).distinct().limit(6).toList());
         end("database stopped 5 s during logins on both nodes");
         assertEquals(0, outcomes.get(Outcome.SKIPPED_STEP).get(), "no login skipped the code");
         assertEquals(0, outcomes.get(Outcome.SERVER_ERROR).get(), () -> "no raw server error: " + errors);

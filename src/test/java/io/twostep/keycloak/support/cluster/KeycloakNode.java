@@ -67,6 +67,30 @@ public final class KeycloakNode {
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
         process = builder.start();
+        Files.writeString(pidFile(), Long.toString(process.pid()));
+    }
+
+    /**
+     * Kills what a previous test run left of this node (e.g. when its JVM was killed before it could stop the
+     * nodes): the process recorded in the node's pid file and its children, only if its command line still names
+     * this node's home.
+     */
+    public void killLeftover() throws IOException {
+        if (!Files.exists(pidFile())) {
+            return;
+        }
+        long pid = Long.parseLong(Files.readString(pidFile()).trim());
+        ProcessHandle.of(pid).filter(h -> h.info().commandLine().orElse("").contains(home.toString()))
+                .ifPresent(h -> {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                    h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+                });
+        Files.delete(pidFile());
+    }
+
+    private Path pidFile() {
+        return home.getParent().resolve("node-" + name + ".pid");
     }
 
     /**

@@ -102,6 +102,9 @@ public final class TwoNodeCluster {
 
     private void startAll() throws Exception {
         long started = System.nanoTime();
+        a.killLeftover();
+        b.killLeftover();
+        postgres.stopQuietly(); // a server a killed run left behind, on the same data directory
         postgres.install();
         postgres.start();
         build();
