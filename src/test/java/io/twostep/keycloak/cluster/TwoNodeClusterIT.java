@@ -596,6 +596,24 @@ class TwoNodeClusterIT {
         assertEquals(0, outcomes.get(Outcome.SERVER_ERROR).get(), () -> "no raw server error: " + errors);
     }
 
+    @Test
+    @Order(30)
+    void productionLogsOfBothNodesHoldNoCodeNumberOrSecret() throws Exception {
+        List<String> secrets = new ArrayList<>();
+        for (FakeVonage.Sms sms : vonage.received()) {
+            secrets.add(sms.to());
+            secrets.add(sms.code());
+        }
+        secrets.add(FakeVonage.API_SECRET);
+        assertTrue(secrets.size() > 50, "this run sent the SMS the check is about: " + secrets.size());
+        for (KeycloakNode node : List.of(a, b)) {
+            String log = java.nio.file.Files.readString(node.log());
+            assertTrue(log.contains("type=\"LOGIN_ERROR\""), node.name() + "'s log holds the run's login events");
+            assertEquals(List.of(), io.twostep.keycloak.support.LogScanner.leaks(log,
+                    secrets.stream().distinct().toList()), "secrets in node " + node.name() + "'s log");
+        }
+    }
+
     private static boolean sleep(long millis) {
         try {
             Thread.sleep(millis);
