@@ -114,7 +114,7 @@ final class DefaultSmsLimiter implements SmsLimiter {
 
             @Override
             public void right() {
-                counter.clear();
+                counter.clearCounted(); // every successful code: no sweep up to the maximum on this path
             }
         };
     }

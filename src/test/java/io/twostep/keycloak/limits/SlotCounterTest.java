@@ -108,6 +108,21 @@ class SlotCounterTest {
         assertEquals(0, store.size(), "no slot left behind");
     }
 
+    /** The hot-path clear removes the counted slots and those just above, not every number up to the maximum. */
+    @Test
+    void clearCountedRemovesTheCountAndTheSlotsJustAbove() {
+        SlotCounter counter = new SlotCounter(store, "hot", 100, 60);
+        for (int i = 0; i < 3; i++) {
+            counter.claim(1000, SlotCounter.Gate.OPEN);
+        }
+        counter.stamp(3 + SlotCounter.IN_FLIGHT_MARGIN, 1001); // a stamp of a try still in flight
+        counter.stamp(50, 1001); // far behind a gap: only an admin's full clear reaches it
+        counter.clearCounted();
+        assertEquals(1, store.size());
+        counter.clear();
+        assertEquals(0, store.size());
+    }
+
     @Test
     void refusesMeaninglessBounds() {
         assertThrows(IllegalArgumentException.class, () -> new SlotCounter(store, "n", 0, 60));
