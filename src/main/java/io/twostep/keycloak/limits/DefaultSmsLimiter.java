@@ -85,7 +85,7 @@ final class DefaultSmsLimiter implements SmsLimiter {
     FailureStatus failures(String realmId, String userId, long now) {
         SlotCounter counter = failureCounter(realmId, userId);
         int count = counter.count();
-        return status(count, waitAfter(count, count == 0 ? 0 : counter.lastStamp(now), now));
+        return status(count, waitAfter(count, counter.stampOf(count, now), now));
     }
 
     @Override

@@ -140,6 +140,17 @@ public final class SlotCounter {
     }
 
     /**
+     * For a caller that has just read {@link #count()}: the stamp of that slot, without counting again.
+     *
+     * @param slot a slot number, or 0
+     * @param now  epoch seconds, used for a claim still in flight
+     * @return the slot's stamp; {@code 0} for slot 0 or a claim whose request died
+     */
+    public long stampOf(int slot, long now) {
+        return stampAt(slot, now);
+    }
+
+    /**
      * Claims the next slot unless the maximum is reached or the gate says wait. Concurrent calls never claim the same
      * slot; a call that loses a race looks again, at most {@code max + 1} times.
      *

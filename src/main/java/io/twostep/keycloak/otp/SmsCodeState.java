@@ -147,10 +147,11 @@ public final class SmsCodeState {
      */
     public int cooldownRemaining(long now, SmsCodeSettings settings) {
         SlotCounter sends = sendCounter(settings);
-        if (sends.count() == 0) {
+        int count = sends.count();
+        if (count == 0) {
             return 0;
         }
-        return (int) Math.max(0, sends.lastStamp(now) + settings.resendCooldownSeconds() - now);
+        return (int) Math.max(0, sends.stampOf(count, now) + settings.resendCooldownSeconds() - now);
     }
 
     /** @return SMS this login still may send */
