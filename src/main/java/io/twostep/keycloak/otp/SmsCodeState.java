@@ -23,7 +23,7 @@ public final class SmsCodeState {
 
     /** Whether another SMS may be sent now. */
     public sealed interface SendDecision {
-        /** Sending is allowed; {@code slot} is the send's number in this login (1-based), 0 when only asked. */
+        /** Sending is allowed; {@code slot} is the send's number in this login (1-based). */
         record Allowed(int slot) implements SendDecision {
         }
 
@@ -80,21 +80,6 @@ public final class SmsCodeState {
         this.hashKey = prefix + ".hash";
         this.expiresKey = prefix + ".expires";
         this.codeKey = prefix + ".code";
-    }
-
-    /**
-     * Looks without counting anything.
-     *
-     * @param now      epoch seconds
-     * @param settings the step's settings
-     * @return whether an SMS could be sent now (cooldown, per-login cap)
-     */
-    public SendDecision nextSend(long now, SmsCodeSettings settings) {
-        if (sends(settings) >= settings.sendsPerLogin()) {
-            return new SendDecision.CapReached();
-        }
-        int wait = cooldownRemaining(now, settings);
-        return wait > 0 ? new SendDecision.Cooldown(wait) : new SendDecision.Allowed(0);
     }
 
     /**
@@ -177,12 +162,6 @@ public final class SmsCodeState {
             return Status.EXPIRED;
         }
         return Status.ACTIVE;
-    }
-
-    /** @return wrong entries the current code still takes before it is void, 0 when there is no readable code */
-    public int attemptsLeft(SmsCodeSettings settings) {
-        int code = code();
-        return code < 1 ? 0 : Math.max(0, settings.attemptsPerCode() - wrongCounter(code, settings).count());
     }
 
     /**

@@ -2,9 +2,7 @@ package io.twostep.keycloak.policy;
 
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
-import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
 import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
@@ -32,15 +30,6 @@ public final class SecondStepEvidence {
         return anyWithCategory(session, realm, authSession.getExecutionStatus().entrySet().stream()
                 .filter(e -> e.getValue() == AuthenticationSessionModel.ExecutionStatus.SUCCESS)
                 .map(java.util.Map.Entry::getKey), CATEGORIES);
-    }
-
-    /** @return whether a second-factor execution succeeded in this login or in the SSO session it continues */
-    public static boolean inThisSession(KeycloakSession session, RealmModel realm,
-                                        AuthenticationSessionModel authSession) {
-        return inThisLogin(session, realm, authSession) || anyWithCategory(session, realm,
-                AuthenticatorUtils.parseCompletedExecutions(
-                        authSession.getUserSessionNotes().get(Constants.AUTHENTICATORS_COMPLETED)).keySet().stream(),
-                CATEGORIES);
     }
 
     /**

@@ -83,8 +83,6 @@ public final class TrustRules {
      */
     public record Request(boolean promptLogin, Integer maxAgeSeconds, Integer requestedLoa, boolean accountAction,
                           boolean reauthentication) {
-        /** A plain login request. */
-        public static final Request PLAIN = new Request(false, null, null, false, false);
     }
 
     private TrustRules() {

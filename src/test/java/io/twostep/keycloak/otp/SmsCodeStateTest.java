@@ -62,14 +62,12 @@ class SmsCodeStateTest {
 
     @Test
     void cooldownAndCapGovernSends() {
-        assertInstanceOf(SmsCodeState.SendDecision.Allowed.class, state.nextSend(1000, settings));
+        assertEquals(0, state.cooldownRemaining(1000, settings));
         issue("A", 1000);
-        SmsCodeState.SendDecision early = state.nextSend(1010, settings);
-        assertEquals(new SmsCodeState.SendDecision.Cooldown(20), early);
+        assertEquals(20, state.cooldownRemaining(1010, settings));
         assertEquals(new SmsCodeState.SendDecision.Cooldown(20), state.claimSend(1010, settings));
         issue("B", 1030);
         issue("C", 1060);
-        assertInstanceOf(SmsCodeState.SendDecision.CapReached.class, state.nextSend(5000, settings));
         assertInstanceOf(SmsCodeState.SendDecision.CapReached.class, state.claimSend(5000, settings));
         assertEquals(0, state.sendsLeft(settings));
     }
@@ -94,7 +92,6 @@ class SmsCodeStateTest {
         for (String tampered : new String[]{"-7", "0", "x", "99999999999"}) {
             store.put("t.code", tampered);
             assertEquals(SmsCodeState.Status.EXHAUSTED, state.status(1001, settings), tampered);
-            assertEquals(0, state.attemptsLeft(settings), tampered);
             assertEquals(SmsCodeState.Verification.EXHAUSTED, state.verify("H"::equals, 1001, settings), tampered);
         }
     }
@@ -136,13 +133,14 @@ class SmsCodeStateTest {
     }
 
     @Test
-    void attemptsAndSendsLeftCountDownFromTheFirstCode() {
+    void sendsLeftCountDownAndTheFirstCodeHasAllItsEntries() {
         assertEquals(3, state.sendsLeft(settings));
         issue("H", 1000);
         assertEquals(2, state.sendsLeft(settings));
-        assertEquals(5, state.attemptsLeft(settings), "the first code (send 1) has all its entries");
-        state.verify(h -> false, 1001, settings);
-        assertEquals(4, state.attemptsLeft(settings));
+        for (int i = 1; i < settings.attemptsPerCode(); i++) {
+            assertEquals(SmsCodeState.Verification.WRONG, state.verify(h -> false, 1001, settings), "entry " + i);
+        }
+        assertEquals(SmsCodeState.Verification.WRONG_AND_EXHAUSTED, state.verify(h -> false, 1001, settings));
     }
 
     @Test
@@ -152,7 +150,6 @@ class SmsCodeStateTest {
             state.verify(h -> false, 1001, settings);
         }
         assertEquals(SmsCodeState.Status.EXHAUSTED, state.status(1002, settings));
-        assertEquals(0, state.attemptsLeft(settings));
     }
 
     @Test
@@ -162,7 +159,10 @@ class SmsCodeStateTest {
             assertEquals(SmsCodeState.Verification.WRONG, state.verify(h -> false, 1001, settings));
         }
         issue("B", 1030);
-        assertEquals(settings.attemptsPerCode(), state.attemptsLeft(settings), "a new code starts afresh");
+        for (int i = 0; i < settings.attemptsPerCode() - 1; i++) {
+            assertEquals(SmsCodeState.Verification.WRONG, state.verify(h -> false, 1031, settings),
+                    "a new code starts afresh");
+        }
         assertEquals(SmsCodeState.Verification.ACCEPTED, state.verify("B"::equals, 1031, settings));
     }
 
@@ -179,7 +179,7 @@ class SmsCodeStateTest {
         issue("H", 1000);
         state.voidCode();
         assertEquals(Map.of(), store);
-        assertEquals(0, state.attemptsLeft(settings));
+        assertEquals(SmsCodeState.Status.NONE, state.status(1001, settings));
     }
 
     @Test
@@ -237,7 +237,7 @@ class SmsCodeStateTest {
         issue("H", 1000);
         store.put("t.code", Integer.toString(Integer.MAX_VALUE));
         assertEquals(SmsCodeState.Status.ACTIVE, state.status(1001, settings));
-        assertEquals(settings.attemptsPerCode(), state.attemptsLeft(settings));
+        assertEquals(SmsCodeState.Verification.WRONG, state.verify(h -> false, 1001, settings));
         store.put("t.code", Long.toString(Integer.MAX_VALUE + 1L));
         assertEquals(SmsCodeState.Status.EXHAUSTED, state.status(1001, settings));
     }

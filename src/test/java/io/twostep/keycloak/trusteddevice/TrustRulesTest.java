@@ -12,7 +12,7 @@ class TrustRulesTest {
 
     private static final long DAY = 86_400_000L;
     private static final long T0 = 1_800_000_000_000L;
-    private static final TrustRules.Request PLAIN = TrustRules.Request.PLAIN;
+    private static final TrustRules.Request PLAIN = new TrustRules.Request(false, null, null, false, false);
 
     private static Verdict on(long now, int realmDays, String factorsNow, boolean enabled, TrustRules.Request request) {
         return TrustRules.onRecord(T0, TrustRules.expiryFor(90, T0), "f1", factorsNow, enabled, realmDays, request, now);
