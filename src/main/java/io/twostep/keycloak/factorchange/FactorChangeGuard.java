@@ -1,7 +1,7 @@
 package io.twostep.keycloak.factorchange;
 
-import io.twostep.keycloak.credential.SmsOtpCredentialModel;
-import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.events.TwoStepEvents;
 import io.twostep.keycloak.policy.SecondStepEvidence;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.HttpMethod;
@@ -63,7 +63,7 @@ public final class FactorChangeGuard {
      * second step before a change: authenticator app, SMS code, security key, passkey and recovery code (the one
      * way in for a user who lost the others).
      */
-    public static final Set<String> PROOF_CATEGORIES = Set.of(OTPCredentialModel.TYPE, SmsOtpCredentialModel.TYPE,
+    public static final Set<String> PROOF_CATEGORIES = Set.of(OTPCredentialModel.TYPE, TwoStepIds.SMS_OTP_CREDENTIAL,
             WebAuthnCredentialModel.TYPE_TWOFACTOR, WebAuthnCredentialModel.TYPE_PASSWORDLESS,
             RecoveryAuthnCodesCredentialModel.TYPE);
 

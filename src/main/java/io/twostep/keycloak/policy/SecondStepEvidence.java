@@ -1,10 +1,13 @@
 package io.twostep.keycloak.policy;
 
+import io.twostep.keycloak.TwoStepIds;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.models.credential.WebAuthnCredentialModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.util.Set;
@@ -19,7 +22,8 @@ import java.util.stream.Stream;
 public final class SecondStepEvidence {
 
     /** Reference categories of second-factor authenticators: app, SMS, security key. */
-    public static final Set<String> CATEGORIES = Set.of("otp", "sms-otp", "webauthn");
+    public static final Set<String> CATEGORIES = Set.of(OTPCredentialModel.TYPE, TwoStepIds.SMS_OTP_CREDENTIAL,
+            WebAuthnCredentialModel.TYPE_TWOFACTOR);
 
     private SecondStepEvidence() {
     }

@@ -1,0 +1,81 @@
+package io.twostep.keycloak.policy;
+
+import io.twostep.keycloak.policy.TwoStepSettings.Method;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class TwoStepSettingsTest {
+
+    @Test
+    void missingAttributesReadAsDefaults() {
+        assertEquals(TwoStepSettings.DEFAULTS, TwoStepSettings.fromAttributes(Map.of()));
+        assertEquals(new TwoStepSettings(false, Method.ANY, 90, 0, 0), TwoStepSettings.DEFAULTS);
+    }
+
+    @Test
+    void unreadableAttributesFallBackOneByOne() {
+        TwoStepSettings read = TwoStepSettings.fromAttributes(Map.of("twoStep.required", "true",
+                "twoStep.method", "carrier-pigeon", "twoStep.trustedDeviceDays", "7", "twoStep.requiredSince", "x"));
+        assertEquals(new TwoStepSettings(true, Method.ANY, 7, 0, 0), read);
+    }
+
+    @Test
+    void unreadableAttributesReadAsTheStrictestValueNeverTheDefault() {
+        TwoStepSettings read = TwoStepSettings.fromAttributes(Map.of("twoStep.required", "yes",
+                "twoStep.trustedDeviceDays", "off", "twoStep.enrolmentGraceDays", "-3"));
+        assertEquals(new TwoStepSettings(true, Method.ANY, 0, 0, 0), read);
+        assertEquals(0, TwoStepSettings.fromAttributes(Map.of("twoStep.trustedDeviceDays", "-1")).trustedDeviceDays(),
+                "not the default 90");
+        assertFalse(TwoStepSettings.fromAttributes(Map.of("twoStep.required", " False ")).required(),
+                "case and spaces are no reason to read a boolean as unreadable");
+    }
+
+    @Test
+    void switchingOnRecordsTheTimeAndOnlyThen() {
+        TwoStepSettings on = TwoStepSettings.DEFAULTS.with(Map.of("required", true), 1000);
+        assertEquals(1000, on.requiredSince());
+        assertEquals(1000, on.with(Map.of("method", "otp"), 2000).requiredSince(), "staying on keeps the time");
+        assertEquals(3000, on.with(Map.of("required", false), 2500).with(Map.of("required", true), 3000)
+                .requiredSince());
+    }
+
+    @Test
+    void attributesRoundTrip() {
+        TwoStepSettings policy = new TwoStepSettings(true, Method.SMS, 0, 14, 1234);
+        assertEquals(policy, TwoStepSettings.fromAttributes(policy.toAttributes()));
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheirName() {
+        assertEquals("trustedDeviceDays must be a whole number from 0 to 365; was: 366",
+                assertThrows(IllegalArgumentException.class,
+                        () -> TwoStepSettings.DEFAULTS.with(Map.of("trustedDeviceDays", 366), 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TwoStepSettings.DEFAULTS.with(Map.of("method", "OTPX"), 0));
+        assertThrows(IllegalArgumentException.class, () -> TwoStepSettings.DEFAULTS.with(Map.of("required", 1), 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> TwoStepSettings.DEFAULTS.with(Map.of("enrolmentGraceDays", "1.5"), 0));
+    }
+
+    @Test
+    void daysRunFromZeroToThreeHundredSixtyFiveInclusive() {
+        assertEquals(365, TwoStepSettings.DEFAULTS.with(Map.of("trustedDeviceDays", 365), 0).trustedDeviceDays());
+        assertEquals(0, TwoStepSettings.DEFAULTS.with(Map.of("trustedDeviceDays", 0), 0).trustedDeviceDays());
+        assertEquals(365, TwoStepSettings.DEFAULTS.with(Map.of("enrolmentGraceDays", "365"), 0).enrolmentGraceDays());
+        assertEquals("enrolmentGraceDays must be a whole number from 0 to 365; was: -1",
+                assertThrows(IllegalArgumentException.class,
+                        () -> TwoStepSettings.DEFAULTS.with(Map.of("enrolmentGraceDays", -1), 0)).getMessage());
+    }
+
+    @Test
+    void theApiShapeHasEveryKeyInOrder() {
+        Map<String, Object> api = new TwoStepSettings(true, Method.OTP, 30, 3, 1234).toApi();
+        assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays",
+                "requiredSince"), java.util.List.copyOf(api.keySet()));
+        assertEquals(java.util.List.of(true, "otp", 30, 3, 1234L), java.util.List.copyOf(api.values()));
+    }
+}
