@@ -1,32 +1,26 @@
 package io.twostep.keycloak.admin;
 
-import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.enforcement.PolicyPaths;
 import io.twostep.keycloak.phone.PhonePolicy;
-import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
-import org.keycloak.models.credential.OTPCredentialModel;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.HashSet;
-import java.util.stream.Stream;
-
-import jakarta.persistence.EntityManager;
-import org.keycloak.connections.jpa.JpaConnectionProvider;
 
 /**
  * How ready a realm is for the two-step toggle: which users have no number, an unusable number, a number shared
  * with another user, or no second factor at all, and whether every way into the realm enforces the policy (flows,
- * client overrides, identity providers, the safety net; see {@link PolicyPaths}). Users are streamed once from three bulk queries; ids, usernames, numbers and per-number counts are held in
- * memory (a few MB for 100 000 users).
+ * client overrides, identity providers, the safety net; see {@link PolicyPaths}). Users are streamed once
+ * ({@link ReadinessUsers}); ids, usernames, numbers and per-number counts are held in memory (a few MB for 100 000
+ * users).
  */
 public final class ReadinessReport {
 
@@ -58,10 +52,24 @@ public final class ReadinessReport {
      */
     public static ReadinessReport build(KeycloakSession session, RealmModel realm, PhonePolicy policy, int first,
                                         int max) {
+        ReadinessReport report = of(ReadinessUsers.of(session, realm), policy, first, max);
+        report.flows.putAll(flows(session, realm));
+        return report;
+    }
+
+    /**
+     * The user side of the report, without the flows.
+     *
+     * @param facts  the realm's users
+     * @param policy phone policy of the realm (what a usable number is)
+     * @param first  entries to skip in each category
+     * @param max    entries to list per category after skipping
+     * @return the report, its {@code flows} empty
+     */
+    static ReadinessReport of(ReadinessUsers facts, PhonePolicy policy, int first, int max) {
         ReadinessReport report = new ReadinessReport();
         Map<String, Integer> perNumber = new HashMap<>();
         Map<String, List<Entry>> byNumber = new HashMap<>();
-        UserFacts facts = federated(realm) ? UserFacts.throughModel(session, realm) : UserFacts.bulk(session, realm);
         facts.users().forEach(entry -> {
             report.users++;
             String raw = facts.phoneNumbers().get(entry.id());
@@ -85,62 +93,7 @@ public final class ReadinessReport {
                 byNumber.get(number).forEach(e -> report.add("sharedPhoneNumber", e, first, max));
             }
         });
-        report.flows.putAll(flows(session, realm));
         return report;
-    }
-
-    /** Users with their {@code phoneNumber} and whether they have a second factor. */
-    private record UserFacts(Stream<Entry> users, Map<String, String> phoneNumbers, Set<String> withSecondFactor) {
-
-        /**
-         * Three queries on Keycloak's own database, whatever the number of users: per-user model calls would cost
-         * two queries per user (minutes for 10 000 users on a cold cache).
-         */
-        static UserFacts bulk(KeycloakSession session, RealmModel realm) {
-            EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
-            Map<String, String> phones = new HashMap<>();
-            em.createQuery("select a.user.id, a.value from UserAttributeEntity a "
-                            + "where a.name = 'phoneNumber' and a.user.realmId = :realm", Object[].class)
-                    .setParameter("realm", realm.getId()).getResultStream()
-                    .forEach(row -> phones.putIfAbsent((String) row[0], (String) row[1]));
-            Set<String> factors = new HashSet<>();
-            em.createQuery("select distinct c.user.id from CredentialEntity c "
-                            + "where c.user.realmId = :realm and c.type in (:types)", String.class)
-                    .setParameter("realm", realm.getId())
-                    .setParameter("types", List.of(OTPCredentialModel.TYPE, TwoStepIds.SMS_OTP_CREDENTIAL))
-                    .getResultStream().forEach(factors::add);
-            Stream<Entry> users = em.createQuery("select u.id, u.username from UserEntity u "
-                            + "where u.realmId = :realm and u.serviceAccountClientLink is null order by u.username",
-                            Object[].class)
-                    .setParameter("realm", realm.getId()).getResultStream()
-                    .map(row -> new Entry((String) row[0], (String) row[1]));
-            return new UserFacts(users, phones, factors);
-        }
-
-        /** Through the user model, for realms whose users (also) live in a federated store such as LDAP. */
-        static UserFacts throughModel(KeycloakSession session, RealmModel realm) {
-            Map<String, String> phones = new HashMap<>();
-            Set<String> factors = new HashSet<>();
-            List<Entry> users = new ArrayList<>();
-            session.users().searchForUserStream(realm, Map.of(UserModel.INCLUDE_SERVICE_ACCOUNT, "false"))
-                    .forEach(user -> {
-                        users.add(new Entry(user.getId(), user.getUsername()));
-                        String phone = user.getFirstAttribute(TwoStepIds.PHONE_NUMBER);
-                        if (phone != null) {
-                            phones.put(user.getId(), phone);
-                        }
-                        SecondFactors has = SecondFactors.of(user);
-                        if (has.app() || has.sms()) {
-                            factors.add(user.getId());
-                        }
-                    });
-            return new UserFacts(users.stream(), phones, factors);
-        }
-    }
-
-    private static boolean federated(RealmModel realm) {
-        return realm.getComponentsStream(realm.getId(), "org.keycloak.storage.UserStorageProvider").findAny()
-                .isPresent();
     }
 
     private void add(String category, Entry entry, int first, int max) {
@@ -159,60 +112,35 @@ public final class ReadinessReport {
      * {@code otherPaths} (reported only), and {@code enforcesPolicy} / {@code gaps} for the whole realm.
      */
     static Map<String, Object> flows(KeycloakSession session, RealmModel realm) {
-        List<PolicyPaths.Path> paths = PolicyPaths.of(session, realm,
-                TwoStepSettings.of(session, realm).method());
+        return flows(PolicyPaths.of(session, realm, TwoStepSettings.of(session, realm).method()));
+    }
+
+    /** @return the report's {@code flows} of these ways in, see {@link #flows(KeycloakSession, RealmModel)} */
+    static Map<String, Object> flows(List<PolicyPaths.Path> paths) {
         Map<String, Object> flows = new LinkedHashMap<>();
         List<Map<String, Object>> overrides = new ArrayList<>();
         List<Map<String, Object>> providers = new ArrayList<>();
         List<Map<String, Object>> actions = new ArrayList<>();
         List<Map<String, Object>> others = new ArrayList<>();
-        for (PolicyPaths.Path path : paths) {
-            Map<String, Object> check = new LinkedHashMap<>();
-            switch (path.kind()) {
-                case "browser" -> {
-                    check.put("alias", path.alias());
-                    check.put("enforcesPolicy", path.enforces());
-                    check.put("reasons", path.reasons());
-                    flows.put(path.kind(), check);
-                }
-                case "directGrant", "registration", "resetCredentials" -> {
-                    check.put("alias", path.alias());
-                    check.put("enforcesPolicy", path.enforces());
-                    check.put("inUse", path.inUse());
-                    check.put("reasons", path.reasons());
-                    flows.put(path.kind(), check);
-                }
+        for (PolicyPaths.Path p : paths) {
+            switch (p.kind()) {
+                case "browser" -> flows.put(p.kind(), fields("alias", p.alias(), "enforcesPolicy", p.enforces(),
+                        "reasons", p.reasons()));
+                case "directGrant", "registration", "resetCredentials" -> flows.put(p.kind(), fields("alias",
+                        p.alias(), "enforcesPolicy", p.enforces(), "inUse", p.inUse(), "reasons", p.reasons()));
                 case "clientOverride" -> {
-                    int slash = path.name().lastIndexOf('/');
-                    check.put("clientId", path.name().substring(0, slash));
-                    check.put("binding", path.name().substring(slash + 1));
-                    check.put("alias", path.alias());
-                    check.put("inUse", path.inUse());
-                    check.put("enforcesPolicy", path.enforces());
-                    check.put("reasons", path.reasons());
-                    overrides.add(check);
+                    int slash = p.name().lastIndexOf('/');
+                    overrides.add(fields("clientId", p.name().substring(0, slash), "binding",
+                            p.name().substring(slash + 1), "alias", p.alias(), "inUse", p.inUse(),
+                            "enforcesPolicy", p.enforces(), "reasons", p.reasons()));
                 }
-                case "identityProvider" -> {
-                    check.put("alias", path.name());
-                    check.put("postLoginFlow", path.alias());
-                    check.put("enabled", path.inUse());
-                    check.put("enforcesPolicy", path.enforces());
-                    check.put("reasons", path.reasons());
-                    providers.add(check);
-                }
-                case "safetyNet" -> {
-                    check.put("requiredAction", path.name());
-                    check.put("enabled", path.enforces());
-                    check.put("reasons", path.reasons());
-                    flows.put("safetyNet", check);
-                }
-                case "enrolmentAction" -> {
-                    check.put("requiredAction", path.name());
-                    check.put("enabled", path.enforces());
-                    check.put("reasons", path.reasons());
-                    actions.add(check);
-                }
-                default -> others.add(path.toJson());
+                case "identityProvider" -> providers.add(fields("alias", p.name(), "postLoginFlow", p.alias(),
+                        "enabled", p.inUse(), "enforcesPolicy", p.enforces(), "reasons", p.reasons()));
+                case "safetyNet" -> flows.put("safetyNet", fields("requiredAction", p.name(), "enabled",
+                        p.enforces(), "reasons", p.reasons()));
+                case "enrolmentAction" -> actions.add(fields("requiredAction", p.name(), "enabled", p.enforces(),
+                        "reasons", p.reasons()));
+                default -> others.add(p.toJson());
             }
         }
         flows.put("clientOverrides", overrides);
@@ -225,6 +153,14 @@ public final class ReadinessReport {
         return flows;
     }
 
+    /** @return the pairs {@code key, value, key, value, ...} as a JSON object, in order */
+    private static Map<String, Object> fields(Object... pairs) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            fields.put((String) pairs[i], pairs[i + 1]);
+        }
+        return fields;
+    }
 
     /**
      * The part of the report the admin console tab may show: whether the realm's ways in enforce the policy. The tab
@@ -236,14 +172,18 @@ public final class ReadinessReport {
      *         in: yes. User counts: GET /admin/realms/demo/two-step/readiness (view-users).}
      */
     public static String waysInSummary(KeycloakSession session, RealmModel realm, long computedAt) {
-        Map<String, Object> flows = flows(session, realm);
-        String when = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-                .format(java.time.Instant.ofEpochSecond(computedAt).atZone(java.time.ZoneOffset.UTC));
+        return waysInSummary(flows(session, realm), realm.getName(), computedAt);
+    }
+
+    /** @return the summary of a report's {@code flows}, see {@link #waysInSummary(KeycloakSession, RealmModel, long)} */
+    static String waysInSummary(Map<String, Object> flows, String realmName, long computedAt) {
+        String when = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                .format(Instant.ofEpochSecond(computedAt).atZone(ZoneOffset.UTC));
         return when + ": browser flow enforces the policy: " + yesNo(flows.get("browser")) + "; direct grant: "
                 + yesNo(flows.get("directGrant")) + "; every way in: "
                 + (Boolean.TRUE.equals(flows.get("enforcesPolicy")) ? "yes"
                 : "no (" + ((List<?>) flows.get("gaps")).size() + " gaps)")
-                + ". Users to follow up and the gaps: GET /admin/realms/" + realm.getName()
+                + ". Users to follow up and the gaps: GET /admin/realms/" + realmName
                 + "/two-step/readiness (view-realm and view-users).";
     }
 

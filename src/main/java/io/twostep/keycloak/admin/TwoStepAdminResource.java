@@ -186,8 +186,7 @@ public final class TwoStepAdminResource {
     @Path("users/{userId}/sms-failures")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> smsFailures(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireView(user);
+        UserModel user = userToView(userId);
         SmsLimiter.FailureStatus status = session.getProvider(SmsLimiter.class).failures(realm, user);
         return Map.of("failures", status.failures(), "blocked", status.blocked(), "waitSeconds", status.waitSeconds());
     }
@@ -202,8 +201,7 @@ public final class TwoStepAdminResource {
     @DELETE
     @Path("users/{userId}/sms-failures")
     public Response resetSmsFailures(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireManage(user);
+        UserModel user = userToManage(userId);
         session.getProvider(SmsLimiter.class).resetFailures(realm, user);
         adminEvent.resource(ResourceType.USER).operation(OperationType.DELETE)
                 .resourcePath("users", user.getId(), "two-step", "sms-failures")
@@ -223,8 +221,7 @@ public final class TwoStepAdminResource {
     @Path("users/{userId}/trusted-devices")
     @Produces(MediaType.APPLICATION_JSON)
     public List<Map<String, Object>> trustedDevices(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireView(user);
+        UserModel user = userToView(userId);
         return TrustedDevices.list(user).stream()
                 .map(d -> Map.<String, Object>of("id", d.getId(), "label", d.getUserLabel(),
                         "createdAt", d.getCreatedDate(), "expiresAt", d.expiresAt()))
@@ -243,14 +240,27 @@ public final class TwoStepAdminResource {
     @Path("users/{userId}/trusted-devices")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> forgetTrustedDevices(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireManage(user);
+        UserModel user = userToManage(userId);
         int removed = TrustedDevices.removeAll(user);
         adminEvent.resource(ResourceType.USER).operation(OperationType.DELETE)
                 .resourcePath("users", user.getId(), "two-step", "trusted-devices")
                 .representation(Map.of("removed", removed))
                 .success();
         return Map.of("removed", removed);
+    }
+
+    /** @return the user, once the admin may view them */
+    private UserModel userToView(String userId) {
+        UserModel user = user(userId);
+        auth.users().requireView(user);
+        return user;
+    }
+
+    /** @return the user, once the admin may manage them */
+    private UserModel userToManage(String userId) {
+        UserModel user = user(userId);
+        auth.users().requireManage(user);
+        return user;
     }
 
     private UserModel user(String userId) {

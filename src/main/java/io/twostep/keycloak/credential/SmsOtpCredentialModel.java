@@ -11,6 +11,7 @@ import org.keycloak.util.JsonSerialization;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /**
  * The {@code sms-otp} credential: a phone number the user proved by entering a code sent to it. Codes go only to
@@ -41,17 +42,9 @@ public final class SmsOtpCredentialModel extends CredentialModel {
      * @return a new, unsaved credential labelled with the masked number
      */
     public static SmsOtpCredentialModel forNumber(String e164) {
-        SmsOtpCredentialModel model = new SmsOtpCredentialModel(new Data(e164));
-        model.setType(TYPE);
-        model.setCreatedDate(Time.currentTimeMillis());
-        model.setUserLabel(PhoneNumbers.mask(e164));
-        model.setSecretData("{}");
-        try {
-            model.setCredentialData(JsonSerialization.writeValueAsString(model.data));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return model;
+        Data data = new Data(e164);
+        return StoredCredentials.fillNew(new SmsOtpCredentialModel(data), TYPE, PhoneNumbers.mask(e164),
+                Time.currentTimeMillis(), data, Map.of());
     }
 
     /**
@@ -72,11 +65,7 @@ public final class SmsOtpCredentialModel extends CredentialModel {
     /** @return a copy whose credential data holds only the masked number, for pages outside the admin console */
     public SmsOtpCredentialModel maskedForPresentation() {
         SmsOtpCredentialModel copy = forNumber(phoneNumber());
-        try {
-            copy.setCredentialData(JsonSerialization.writeValueAsString(new Data(PhoneNumbers.mask(phoneNumber()))));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        copy.setCredentialData(StoredCredentials.json(new Data(PhoneNumbers.mask(phoneNumber()))));
         copy.setId(getId());
         copy.setCreatedDate(getCreatedDate());
         copy.setUserLabel(getUserLabel());

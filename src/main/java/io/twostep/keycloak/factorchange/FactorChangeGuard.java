@@ -145,6 +145,20 @@ public final class FactorChangeGuard {
     }
 
     /**
+     * In a required action that changes the user's factors: whether it may go on in this login; if not, the refusal
+     * page is shown and recorded ({@link #refuse}).
+     *
+     * @return {@code true} when the action may show its page or process its form
+     */
+    public static boolean permits(RequiredActionContext context) {
+        if (mayChange(context)) {
+            return true;
+        }
+        refuse(context);
+        return false;
+    }
+
+    /**
      * Shows the refusal page ("first confirm it is you with your current second step") and records it as a
      * {@code CUSTOM_REQUIRED_ACTION_ERROR} event with error {@value TwoStepEvents#ERROR_SECOND_STEP_NEEDED}.
      */

@@ -1,11 +1,50 @@
 package io.twostep.keycloak.provider;
 
 import org.keycloak.credential.CredentialModel;
+import org.keycloak.util.JsonSerialization;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /** Helpers for the typed views of stored credentials that this extension's credential models are. */
 public final class StoredCredentials {
 
     private StoredCredentials() {
+    }
+
+    /**
+     * Fills a new, unsaved credential.
+     *
+     * @param model     the typed credential to fill
+     * @param type      its credential type
+     * @param label     its label, unique among the user's credentials of the type
+     * @param createdAt epoch milliseconds
+     * @param data      what goes into its credential data, as JSON
+     * @param secret    what goes into its secret data, as JSON
+     * @param <T>       the credential's type
+     * @return {@code model}
+     */
+    public static <T extends CredentialModel> T fillNew(T model, String type, String label, long createdAt,
+                                                        Object data, Object secret) {
+        model.setType(type);
+        model.setUserLabel(label);
+        model.setCreatedDate(createdAt);
+        model.setCredentialData(json(data));
+        model.setSecretData(json(secret));
+        return model;
+    }
+
+    /**
+     * @param value a record or map of plain values
+     * @return its JSON
+     * @throws UncheckedIOException when it does not serialise (never for plain values)
+     */
+    public static String json(Object value) {
+        try {
+            return JsonSerialization.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -3,7 +3,6 @@ package io.twostep.keycloak.provider;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.KeycloakSession;
 import org.keycloak.provider.ProviderConfigProperty;
 
 import java.util.List;
@@ -17,15 +16,13 @@ import java.util.List;
  * Defaults, for the steps of the policy: no settings, REQUIRED or DISABLED only, nothing a user sets up through the
  * step, no reference category. A step that differs overrides the method.
  */
-public abstract class TwoStepAuthenticatorFactory implements AuthenticatorFactory, NoLifecycle<Authenticator> {
+public abstract class TwoStepAuthenticatorFactory extends SingletonFactory<Authenticator>
+        implements AuthenticatorFactory {
 
     private static final AuthenticationExecutionModel.Requirement[] REQUIRED_OR_DISABLED = {
             AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED};
 
-    private final String id;
-    private final String displayType;
     private final String helpText;
-    private final Authenticator authenticator;
 
     /**
      * @param id            provider id, as flows refer to it (see {@code TwoStepIds})
@@ -34,31 +31,18 @@ public abstract class TwoStepAuthenticatorFactory implements AuthenticatorFactor
      * @param authenticator the step, shared by every request
      */
     protected TwoStepAuthenticatorFactory(String id, String displayType, String helpText, Authenticator authenticator) {
-        this.id = id;
-        this.displayType = displayType;
+        super(id, displayType, authenticator);
         this.helpText = helpText;
-        this.authenticator = authenticator;
-    }
-
-    @Override
-    public final String getId() {
-        return id;
     }
 
     @Override
     public final String getDisplayType() {
-        return displayType;
+        return displayName();
     }
 
     @Override
     public final String getHelpText() {
         return helpText;
-    }
-
-    /** @return the step's one instance */
-    @Override
-    public final Authenticator create(KeycloakSession session) {
-        return authenticator;
     }
 
     /** @return {@code null}: the step is no credential's authenticator, and Keycloak's brute-force count skips it */

@@ -4,7 +4,7 @@ import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
 import io.twostep.keycloak.events.TwoStepEvents;
-import io.twostep.keycloak.factorchange.FactorChangeGuard;
+import io.twostep.keycloak.factorchange.FactorChangingAction;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.phone.PhonePolicy;
 import io.twostep.keycloak.phone.RealmPhonePolicy;
@@ -15,10 +15,8 @@ import io.twostep.keycloak.smscode.SmsCodeStep;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import org.keycloak.authentication.CredentialRegistrator;
-import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionFactory;
-import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.events.Errors;
 import org.keycloak.events.EventType;
@@ -39,9 +37,11 @@ import java.util.Map;
  * Set up SMS code: the user enters a mobile number (or confirms the one on file), receives a code and enters it;
  * only then is the number bound as an {@code sms-otp} credential and mirrored into
  * {@code phoneNumber}/{@code phoneNumberVerified} (docs/security.md S13). The page recommends an authenticator app
- * and offers it (S15).
+ * and offers it (S15). A user who has a second factor changes or adds one only after using it in this login or SSO
+ * session ({@link FactorChangingAction}): a session from a password reset or a remembered device holds the password
+ * alone, and with it an attacker could bind their own number (S14, S32).
  */
-final class ConfigureSmsOtpRequiredAction implements RequiredActionProvider, CredentialRegistrator {
+final class ConfigureSmsOtpRequiredAction extends FactorChangingAction implements CredentialRegistrator {
 
     static final String PHONE_TEMPLATE = "configure-sms-otp.ftl";
     /** Name of the number input. */
@@ -49,28 +49,13 @@ final class ConfigureSmsOtpRequiredAction implements RequiredActionProvider, Cre
     private static final String NOTE_PREFIX = "two-step.enrol";
     private static final String PENDING_NUMBER = NOTE_PREFIX + ".number";
 
-    @Override
-    public InitiatedActionSupport initiatedActionSupport() {
-        return InitiatedActionSupport.SUPPORTED;
-    }
-
-    @Override
-    public void evaluateTriggers(RequiredActionContext context) {
-    }
-
     /**
      * Seconds since the last login after which the application-initiated action asks to sign in again: the
-     * configured "Maximum age of authentication", else 0 (always); and -1 (always, even in the second of the
-     * login) for a session that has not passed a second step ({@link FactorChangeGuard#maxAuthAge}). Changing the
-     * number is sensitive, and the fresh login runs the current second step, which a remembered device does not
-     * skip in account actions.
+     * configured "Maximum age of authentication", else 0 (always). Changing the number is sensitive, and the fresh
+     * login runs the current second step, which a remembered device does not skip in account actions.
      */
     @Override
-    public int getMaxAuthAge(KeycloakSession session) {
-        return FactorChangeGuard.maxAuthAge(session, configuredMaxAuthAge(session));
-    }
-
-    private static int configuredMaxAuthAge(KeycloakSession session) {
+    protected int configuredMaxAuthAge(KeycloakSession session) {
         RealmModel realm = session.getContext().getRealm();
         RequiredActionProviderModel model = RequiredActionHelper.getRequiredActionByProviderId(realm,
                 TwoStepIds.CONFIGURE_SMS_OTP);
@@ -85,26 +70,8 @@ final class ConfigureSmsOtpRequiredAction implements RequiredActionProvider, Cre
         return 0;
     }
 
-    /**
-     * A user who has a second factor changes or adds one only after using it in this login or SSO session
-     * ({@link FactorChangeGuard}): a session from a password reset or a remembered device holds the password alone,
-     * and with it an attacker could bind their own number.
-     *
-     * @return whether the page may go on; if not, the refusal is shown and recorded
-     */
-    private static boolean mayChangeFactors(RequiredActionContext context) {
-        if (FactorChangeGuard.mayChange(context)) {
-            return true;
-        }
-        FactorChangeGuard.refuse(context);
-        return false;
-    }
-
     @Override
-    public void requiredActionChallenge(RequiredActionContext context) {
-        if (!mayChangeFactors(context)) {
-            return;
-        }
+    protected void challenge(RequiredActionContext context) {
         String pending = context.getAuthenticationSession().getAuthNote(PENDING_NUMBER);
         if (pending != null) {
             context.challenge(codePage(context, step(context), pending).current());
@@ -116,10 +83,7 @@ final class ConfigureSmsOtpRequiredAction implements RequiredActionProvider, Cre
     }
 
     @Override
-    public void processAction(RequiredActionContext context) {
-        if (!mayChangeFactors(context)) {
-            return;
-        }
+    protected void process(RequiredActionContext context) {
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
         String pending = authSession.getAuthNote(PENDING_NUMBER);
@@ -268,9 +232,5 @@ final class ConfigureSmsOtpRequiredAction implements RequiredActionProvider, Cre
     @Override
     public String getCredentialType(KeycloakSession session, AuthenticationSessionModel authenticationSession) {
         return SmsOtpCredentialModel.TYPE;
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -102,8 +102,7 @@ final class KeycloakServices {
 
         @Override
         public void sent(String maskedNumber, String messageId) {
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION).user(user)
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_SENT)
+            record(EventType.CUSTOM_REQUIRED_ACTION, TwoStepEvents.CODE_SENT)
                     .detail(TwoStepEvents.MASKED_NUMBER, maskedNumber)
                     .detail(TwoStepEvents.MESSAGE_ID, messageId)
                     .success();
@@ -111,8 +110,7 @@ final class KeycloakServices {
 
         @Override
         public void sendFailed(String maskedNumber, String reason) {
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.SEND_FAILED)
+            record(EventType.CUSTOM_REQUIRED_ACTION_ERROR, TwoStepEvents.SEND_FAILED)
                     .detail(TwoStepEvents.MASKED_NUMBER, maskedNumber)
                     .detail(TwoStepEvents.REASON, reason)
                     .error(TwoStepEvents.ERROR_SEND_FAILED);
@@ -120,8 +118,7 @@ final class KeycloakServices {
 
         @Override
         public void limitHit(SmsLimiter.Limit limit, String maskedNumber) {
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.LIMIT_HIT)
+            record(EventType.CUSTOM_REQUIRED_ACTION_ERROR, TwoStepEvents.LIMIT_HIT)
                     .detail(TwoStepEvents.LIMIT, limit.name().toLowerCase(Locale.ROOT))
                     .detail(TwoStepEvents.MASKED_NUMBER, maskedNumber)
                     .error(limit == SmsLimiter.Limit.REALM
@@ -130,9 +127,12 @@ final class KeycloakServices {
 
         @Override
         public void factorBlocked() {
-            event.clone().event(EventType.CUSTOM_REQUIRED_ACTION_ERROR).user(user)
-                    .detail(TwoStepEvents.EVENT, TwoStepEvents.FACTOR_BLOCKED)
+            record(EventType.CUSTOM_REQUIRED_ACTION_ERROR, TwoStepEvents.FACTOR_BLOCKED)
                     .error(TwoStepEvents.ERROR_FACTOR_BLOCKED);
+        }
+
+        private EventBuilder record(EventType type, String twoStepEvent) {
+            return event.clone().event(type).user(user).detail(TwoStepEvents.EVENT, twoStepEvent);
         }
     }
 

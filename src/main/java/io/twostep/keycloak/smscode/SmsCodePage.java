@@ -13,8 +13,13 @@ import org.keycloak.models.utils.FormMessage;
  * ({@code configure-sms-otp}): what it shows after a send, on a reload, after a code was entered, each with the
  * message that fits. The page never sends by itself; only {@link #resend} and the caller's first send do. Message
  * keys live in {@code themes/messages}.
+ *
+ * @param step      the step whose code the page is about
+ * @param form      the request's form, filled with the attributes the template reads when the page is rendered
+ * @param e164      the number the code goes to, E.164 with {@code +}; the page shows it masked
+ * @param enrolment whether the page is the enrolment's (a number not proven yet) rather than the login's
  */
-public final class SmsCodePage {
+public record SmsCodePage(SmsCodeStep step, LoginFormsProvider form, String e164, boolean enrolment) {
 
     /** Template of the code-entry page. */
     public static final String TEMPLATE = "sms-otp-form.ftl";
@@ -41,24 +46,6 @@ public final class SmsCodePage {
             return verification == SmsCodeState.Verification.WRONG
                     || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED;
         }
-    }
-
-    private final SmsCodeStep step;
-    private final LoginFormsProvider form;
-    private final String e164;
-    private final boolean enrolment;
-
-    /**
-     * @param step      the step whose code the page is about
-     * @param form      the request's form, filled here with the attributes the template reads
-     * @param e164      the number the code goes to, E.164 with {@code +}; the page shows it masked
-     * @param enrolment whether the page is the enrolment's (a number not proven yet) rather than the login's
-     */
-    public SmsCodePage(SmsCodeStep step, LoginFormsProvider form, String e164, boolean enrolment) {
-        this.step = step;
-        this.form = form;
-        this.e164 = e164;
-        this.enrolment = enrolment;
     }
 
     /** @return the page for the code's current state, without sending anything (a reload, a return to the step) */

@@ -1,13 +1,10 @@
 package io.twostep.keycloak.trusteddevice;
 
 import io.twostep.keycloak.events.TwoStepEvents;
-import io.twostep.keycloak.factorchange.FactorChangeGuard;
-import org.keycloak.authentication.InitiatedActionSupport;
+import io.twostep.keycloak.factorchange.FactorChangingAction;
 import org.keycloak.authentication.RequiredActionContext;
-import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.events.Details;
 import org.keycloak.events.EventType;
-import org.keycloak.models.KeycloakSession;
 
 import java.util.List;
 import java.util.Map;
@@ -16,18 +13,14 @@ import java.util.Map;
  * Forget remembered devices: an application-initiated action ({@code kc_action=forget-trusted-devices}) that lists
  * the user's remembered devices and ends them all at once. One at a time is the Account Console's <em>Delete</em>.
  * Like every change of how the user signs in, it needs a second step passed in this login or SSO session
- * ({@link FactorChangeGuard}).
+ * ({@link FactorChangingAction}), and Keycloak's <em>Maximum age of authentication</em> applies.
  */
-final class ForgetTrustedDevicesRequiredAction implements RequiredActionProvider {
+final class ForgetTrustedDevicesRequiredAction extends FactorChangingAction {
 
     static final String TEMPLATE = "forget-trusted-devices.ftl";
 
     @Override
-    public void requiredActionChallenge(RequiredActionContext context) {
-        if (!FactorChangeGuard.mayChange(context)) {
-            FactorChangeGuard.refuse(context);
-            return;
-        }
+    protected void challenge(RequiredActionContext context) {
         // Maps, not records: Keycloak's FreeMarker wrapper reads bean getters and map keys only.
         List<Map<String, String>> devices = TrustedDevices.list(context.getUser()).stream()
                 .map(d -> Map.of("label", d.getUserLabel(), "until", TrustedDevices.isoDate(d.expiresAt()))).toList();
@@ -35,13 +28,9 @@ final class ForgetTrustedDevicesRequiredAction implements RequiredActionProvider
     }
 
     @Override
-    public void processAction(RequiredActionContext context) {
-        if (!FactorChangeGuard.mayChange(context)) {
-            FactorChangeGuard.refuse(context);
-            return;
-        }
+    protected void process(RequiredActionContext context) {
         if (!context.getHttpRequest().getDecodedFormParameters().containsKey("forget")) {
-            requiredActionChallenge(context);
+            challenge(context);
             return;
         }
         int removed = TrustedDevices.removeAll(context.getUser());
@@ -52,27 +41,5 @@ final class ForgetTrustedDevicesRequiredAction implements RequiredActionProvider
                 .detail(TwoStepEvents.COUNT, Integer.toString(removed))
                 .success();
         context.success();
-    }
-
-    /**
-     * Keycloak's rule (the configured <em>Maximum age of authentication</em>, else 300 seconds), but always sign
-     * in again, even in the second of the login, from a session that has not passed a second step.
-     */
-    @Override
-    public int getMaxAuthAge(KeycloakSession session) {
-        return FactorChangeGuard.maxAuthAge(session, RequiredActionProvider.super.getMaxAuthAge(session));
-    }
-
-    @Override
-    public InitiatedActionSupport initiatedActionSupport() {
-        return InitiatedActionSupport.SUPPORTED;
-    }
-
-    @Override
-    public void evaluateTriggers(RequiredActionContext context) {
-    }
-
-    @Override
-    public void close() {
     }
 }

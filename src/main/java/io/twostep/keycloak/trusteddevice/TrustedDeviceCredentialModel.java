@@ -59,18 +59,10 @@ public final class TrustedDeviceCredentialModel extends CredentialModel {
      */
     static TrustedDeviceCredentialModel create(String label, long createdAt, long expiresAt, String factors,
                                                String tokenHash) {
-        TrustedDeviceCredentialModel model = new TrustedDeviceCredentialModel(new Data(expiresAt, factors),
-                new Secret(tokenHash));
-        model.setType(TYPE);
-        model.setUserLabel(label);
-        model.setCreatedDate(createdAt);
-        try {
-            model.setCredentialData(JsonSerialization.writeValueAsString(model.data));
-            model.setSecretData(JsonSerialization.writeValueAsString(model.secret));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return model;
+        Data data = new Data(expiresAt, factors);
+        Secret secret = new Secret(tokenHash);
+        return StoredCredentials.fillNew(new TrustedDeviceCredentialModel(data, secret), TYPE, label, createdAt, data,
+                secret);
     }
 
     /**
