@@ -1,9 +1,15 @@
 package io.twostep.keycloak.policy;
 
 import io.twostep.keycloak.policy.TwoStepSettings.Method;
+import io.twostep.keycloak.support.Fakes;
 import org.junit.jupiter.api.Test;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,5 +83,50 @@ class TwoStepSettingsTest {
         assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays",
                 "requiredSince"), java.util.List.copyOf(api.keySet()));
         assertEquals(java.util.List.of(true, "otp", 30, 3, 1234L), java.util.List.copyOf(api.values()));
+    }
+
+    @Test
+    void theSettingsAreReadOncePerRequestAndAStoreKeepsThemCurrent() {
+        Map<String, Object> sessionAttributes = new HashMap<>();
+        KeycloakSession session = Fakes.of(KeycloakSession.class, Fakes.answers()
+                .answering("getAttribute", args -> sessionAttributes.get((String) args[0]))
+                .answering("setAttribute", args -> sessionAttributes.put((String) args[0], args[1])));
+        Map<String, String> attributes = new HashMap<>(Map.of("twoStep.method", "sms", "other", "kept"));
+        AtomicInteger reads = new AtomicInteger();
+        RealmModel realm = Fakes.of(RealmModel.class, Fakes.answers().returning("getId", "r1")
+                .answering("getAttributes", args -> {
+                    reads.incrementAndGet();
+                    return Map.copyOf(attributes);
+                })
+                .answering("setAttribute", args -> attributes.put((String) args[0], (String) args[1])));
+        assertEquals(Method.SMS, TwoStepSettings.of(session, realm).method());
+        attributes.put("twoStep.method", "otp"); // a raw write later in the same request is not seen
+        assertEquals(Method.SMS, TwoStepSettings.of(session, realm).method());
+        assertEquals(1, reads.get(), "read once");
+
+        TwoStepSettings stored = TwoStepSettings.DEFAULTS.with(Map.of("trustedDeviceDays", 7), 0);
+        stored.store(session, realm);
+        assertEquals("7", attributes.get("twoStep.trustedDeviceDays"));
+        assertEquals("kept", attributes.get("other"), "only twoStep.* attributes are written");
+        assertEquals(stored, TwoStepSettings.of(session, realm));
+        assertEquals(1, reads.get());
+    }
+
+    @Test
+    void theSettingsAreOneListOfKeysWithTheirAttributes() {
+        assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays"),
+                java.util.Arrays.stream(TwoStepSettings.Setting.values()).map(TwoStepSettings.Setting::key).toList());
+        assertEquals("twoStep.enrolmentGraceDays", TwoStepSettings.Setting.ENROLMENT_GRACE_DAYS.attribute());
+        assertEquals(java.util.List.of("twoStep.required", "twoStep.method", "twoStep.trustedDeviceDays",
+                "twoStep.enrolmentGraceDays", "twoStep.requiredSince"),
+                java.util.List.copyOf(TwoStepSettings.DEFAULTS.toAttributes().keySet()));
+    }
+
+    @Test
+    void lifetimesCarryTheirUnit() {
+        TwoStepSettings settings = new TwoStepSettings(true, Method.ANY, 30, 2, 0);
+        assertEquals(Duration.ofDays(30), settings.trustedDeviceLifetime());
+        assertEquals(Duration.ofDays(2), settings.enrolmentGracePeriod());
+        assertEquals(1234, settings.withRequiredSince(1234).requiredSince());
     }
 }
