@@ -175,7 +175,7 @@ public final class ReadinessReport {
         return waysInSummary(flows(session, realm), realm.getName(), computedAt);
     }
 
-    /** @return the summary of a report's {@code flows}, see {@link #waysInSummary(KeycloakSession, RealmModel, long)} */
+    /** @return the summary of a report's {@code flows}, as the one of a realm gives it */
     static String waysInSummary(Map<String, Object> flows, String realmName, long computedAt) {
         String when = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
                 .format(Instant.ofEpochSecond(computedAt).atZone(ZoneOffset.UTC));

@@ -25,8 +25,8 @@ import java.util.Map;
 
 /**
  * The "Two-step login" tab under Realm settings in the admin console (needs the {@code declarative-ui} feature): a
- * view of the policy in the realm attributes, and a form that changes it like {@code PUT /admin/realms/{realm}/two-step}
- * ({@link PolicyChange}: refused on a bad value or when it would switch the policy on while a way into the realm does
+ * view of the policy in the realm attributes, and a form that changes it like
+ * {@code PUT /admin/realms/{realm}/two-step} ({@link PolicyChange}: refused on a bad value or when it would switch the policy on while a way into the realm does
  * not enforce it; "Set up the realm on save" runs the set-up first; recorded as the same admin event).
  * <p>
  * <b>Why the tab keeps a copy.</b> The realm attributes are the one store of the policy. Keycloak's tab API cannot

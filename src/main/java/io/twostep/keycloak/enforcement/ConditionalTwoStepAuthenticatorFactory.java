@@ -5,7 +5,9 @@ import io.twostep.keycloak.provider.TwoStepAuthenticatorFactory;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticator;
 import org.keycloak.authentication.authenticators.conditional.ConditionalAuthenticatorFactory;
 
-/** Registers {@code conditional-two-step}, "Condition - two-step policy" (see {@link ConditionalTwoStepAuthenticator}). */
+/**
+ * Registers {@code conditional-two-step}, "Condition - two-step policy" (see {@link ConditionalTwoStepAuthenticator}).
+ */
 public final class ConditionalTwoStepAuthenticatorFactory extends TwoStepAuthenticatorFactory
         implements ConditionalAuthenticatorFactory {
 

@@ -124,7 +124,8 @@ public final class PolicyPaths {
                     }
                 }));
         session.identityProviders().getAllStream().forEach(idp -> all.add(paths.identityProvider(idp)));
-        all.add(paths.requiredAction("safetyNet", TwoStepIds.TWO_STEP_LOGIN_CHECK, TwoStepLoginCheckRequiredActionFactory.DISPLAY_NAME,
+        all.add(paths.requiredAction("safetyNet", TwoStepIds.TWO_STEP_LOGIN_CHECK,
+                TwoStepLoginCheckRequiredActionFactory.DISPLAY_NAME,
                 "it refuses logins that passed no second step whatever the flows look like"));
         if (method != TwoStepSettings.Method.SMS) {
             all.add(paths.requiredAction("enrolmentAction", UserModel.RequiredAction.CONFIGURE_TOTP.name(),

@@ -305,7 +305,8 @@ public final class TwoStepSetup {
     // ---- required actions
 
     private void requiredActions() {
-        for (String id : List.of(TwoStepIds.CONFIGURE_SMS_OTP, TwoStepIds.FORGET_TRUSTED_DEVICES, TwoStepIds.TWO_STEP_LOGIN_CHECK,
+        for (String id : List.of(TwoStepIds.CONFIGURE_SMS_OTP, TwoStepIds.FORGET_TRUSTED_DEVICES,
+                TwoStepIds.TWO_STEP_LOGIN_CHECK,
                 UserModel.RequiredAction.CONFIGURE_TOTP.name())) {
             RequiredActionProviderModel action = RequiredActions.find(realm, id);
             if (action == null) {

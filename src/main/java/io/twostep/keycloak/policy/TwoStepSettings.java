@@ -29,7 +29,7 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
 
     /** Prefix of every realm attribute of this extension. */
     public static final String PREFIX = "twoStep.";
-    /** Realm attribute of {@link #requiredSince}: read-only for admins, echoed back by clients that PUT what they GOT. */
+    /** Realm attribute of {@link #requiredSince}: read-only for admins (clients that PUT what they GOT echo it). */
     public static final String REQUIRED_SINCE_ATTRIBUTE = PREFIX + "requiredSince";
     private static final String REQUIRED_SINCE_KEY = "requiredSince";
 

@@ -76,7 +76,8 @@ public record SmsCodePage(SmsCodeStep step, LoginFormsProvider form, String e164
         } else if (outcome instanceof SmsCodeStep.SendOutcome.Failed failed) {
             form.setError(sendFailureMessage(failed.reason()));
         } else if (outcome instanceof SmsCodeStep.SendOutcome.Limited limited) {
-            form.setError(limited.limit() == SmsLimiter.Limit.REALM ? "twoStepSmsRealmPaused" : "twoStepSmsLimitReached",
+            form.setError(limited.limit() == SmsLimiter.Limit.REALM
+                            ? "twoStepSmsRealmPaused" : "twoStepSmsLimitReached",
                     Integer.toString(Math.max(1, (limited.retryAfter() + 59) / 60)));
         } else if (outcome instanceof SmsCodeStep.SendOutcome.Blocked) {
             form.setError("twoStepSmsBlocked");

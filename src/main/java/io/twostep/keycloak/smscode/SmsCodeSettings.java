@@ -8,7 +8,8 @@ import org.keycloak.provider.ProviderConfigurationBuilder;
 
 /**
  * Settings of one SMS code step, read from an execution's (or required action's) config map. Values outside their
- * bounds are clamped to the nearest bound, so a typo can never weaken the step below docs/security.md S01, S02, S04, S06.
+ * bounds are clamped to the nearest bound, so a typo can never weaken the step below docs/security.md S01, S02, S04,
+ * S06.
  *
  * @param codeLength           digits per code, 6–10 (NIST SP 800-63B §3.1.3.1 asks for ≥ 6 digits)
  * @param codeTtlSeconds       seconds a code stays valid after it was sent, 60–600 (S02: default 300)

@@ -44,9 +44,9 @@ import java.util.stream.Stream;
  * check that decides whether this browser may skip the second step.
  * <p>
  * The cookie holds {@code <credential id>.<secret>}; the secret is 256 random bits from Keycloak's
- * {@link SecretGenerator}, and only its SHA-256 is stored (docs/security.md S18). Its name carries a digest of realm and
- * user id, and its path is the realm's, so users and realms sharing a browser never overwrite each other's cookie
- * (S19, S20); the lookup is among this user's credentials only, so a copied cookie finds nothing.
+ * {@link SecretGenerator}, and only its SHA-256 is stored (docs/security.md S18). Its name carries a digest of realm
+ * and user id, and its path is the realm's, so users and realms sharing a browser never overwrite each other's
+ * cookie (S19, S20); the lookup is among this user's credentials only, so a copied cookie finds nothing.
  */
 public final class TrustedDevices {
 

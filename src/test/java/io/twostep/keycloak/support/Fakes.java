@@ -55,8 +55,8 @@ public final class Fakes {
                 case "toString" -> "fake " + type.getSimpleName();
                 case "hashCode" -> System.identityHashCode(self);
                 case "equals" -> self == args[0];
-                default -> throw new UnsupportedOperationException("fake " + type.getSimpleName() + " has no answer for "
-                        + method.getName());
+                default -> throw new UnsupportedOperationException("fake " + type.getSimpleName()
+                        + " has no answer for " + method.getName());
             };
         });
     }
