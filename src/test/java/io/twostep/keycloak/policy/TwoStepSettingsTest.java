@@ -129,4 +129,17 @@ class TwoStepSettingsTest {
         assertEquals(Duration.ofDays(2), settings.enrolmentGracePeriod());
         assertEquals(1234, settings.withRequiredSince(1234).requiredSince());
     }
+
+    @Test
+    void aClientMayPutBackWhatItGotButNothingElse() {
+        TwoStepSettings on = new TwoStepSettings(true, Method.ANY, 90, 0, 1234);
+        Map<String, Object> got = new HashMap<>(on.toApi());
+        got.put("requiredSince", 99);
+        got.put("method", "otp");
+        assertEquals(new TwoStepSettings(true, Method.OTP, 90, 0, 1234), on.with(got, 5000),
+                "requiredSince is the server's to record");
+        assertEquals("unknown setting: twoStep.method",
+                assertThrows(IllegalArgumentException.class, () -> on.with(Map.of("twoStep.method", "otp"), 0))
+                        .getMessage());
+    }
 }
