@@ -167,38 +167,8 @@ class DefaultSmsLimiterTest {
     /** Slots of an hourly budget live until the hour is over, plus a minute; wrong-code slots live a year. */
     @Test
     void slotsLiveUntilTheirWindowIsOver() {
-        java.util.Map<String, Long> lifespans = new java.util.concurrent.ConcurrentHashMap<>();
-        MemorySlots memory = new MemorySlots();
-        SlotCounter.Store recording = new SlotCounter.Store() {
-            @Override
-            public boolean putIfAbsent(String key, long lifespanSeconds) {
-                if (!key.endsWith(".pending")) { // in-flight markers: SlotCounterTest
-                    lifespans.put(key, lifespanSeconds);
-                }
-                return memory.putIfAbsent(key, lifespanSeconds);
-            }
-
-            @Override
-            public boolean contains(String key) {
-                return memory.contains(key);
-            }
-
-            @Override
-            public void stamp(String key, long lifespanSeconds, long epochSeconds) {
-                lifespans.put(key, lifespanSeconds);
-                memory.stamp(key, lifespanSeconds, epochSeconds);
-            }
-
-            @Override
-            public long stampOf(String key) {
-                return memory.stampOf(key);
-            }
-
-            @Override
-            public void remove(String key) {
-                memory.remove(key);
-            }
-        };
+        MemorySlots recording = new MemorySlots();
+        Map<String, Long> lifespans = recording.lifespans();
         DefaultSmsLimiter recorded = new DefaultSmsLimiter(recording, settings);
         assertTrue(recorded.trySend("r", "u", "+4915112340001", "ip", false, START).allowed());
         assertEquals(4, lifespans.size(), "one slot in each of the four budgets: " + lifespans.keySet());

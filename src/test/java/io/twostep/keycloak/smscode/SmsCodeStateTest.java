@@ -14,19 +14,7 @@ class SmsCodeStateTest {
 
     private final Map<String, String> store = new HashMap<>();
     private final MemorySlots slots = new MemorySlots();
-    private final SmsCodeState state = new SmsCodeState(new SmsCodeState.Notes() {
-        public String get(String key) {
-            return store.get(key);
-        }
-
-        public void set(String key, String value) {
-            store.put(key, value);
-        }
-
-        public void remove(String key) {
-            store.remove(key);
-        }
-    }, slots, "c", "t");
+    private final SmsCodeState state = new SmsCodeState(new MapNotes(store), slots, "c", "t");
     private final SmsCodeSettings settings = SmsCodeSettings.DEFAULTS;
 
     private void issue(String hash, long now) {
@@ -192,40 +180,8 @@ class SmsCodeStateTest {
     @Test
     void anEntryThatLosesTheRaceForTheLastTryIsRefused() {
         // A store in which every entry of the code is taken by other requests between the look and the claim.
-        io.twostep.keycloak.limits.SlotCounter.Store racing = new io.twostep.keycloak.limits.SlotCounter.Store() {
-            public boolean putIfAbsent(String key, long lifespanSeconds) {
-                return !key.contains(".wrong.") && slots.putIfAbsent(key, lifespanSeconds);
-            }
-
-            public boolean contains(String key) {
-                return slots.contains(key);
-            }
-
-            public void stamp(String key, long lifespanSeconds, long epochSeconds) {
-                slots.stamp(key, lifespanSeconds, epochSeconds);
-            }
-
-            public long stampOf(String key) {
-                return slots.stampOf(key);
-            }
-
-            public void remove(String key) {
-                slots.remove(key);
-            }
-        };
-        SmsCodeState raced = new SmsCodeState(new SmsCodeState.Notes() {
-            public String get(String key) {
-                return store.get(key);
-            }
-
-            public void set(String key, String value) {
-                store.put(key, value);
-            }
-
-            public void remove(String key) {
-                store.remove(key);
-            }
-        }, racing, "c", "t");
+        MemorySlots racing = new MemorySlots().takenElsewhere(key -> key.contains(".wrong."));
+        SmsCodeState raced = new SmsCodeState(new MapNotes(), racing, "c", "t");
         int slot = ((SmsCodeState.SendDecision.Allowed) raced.claimSend(1000, settings)).slot();
         raced.recordSendAttempt(slot, 1000, settings);
         raced.recordIssued(slot, "H", 1000, settings);

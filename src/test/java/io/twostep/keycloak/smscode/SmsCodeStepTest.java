@@ -15,9 +15,7 @@ import org.keycloak.models.UserModel;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -260,22 +258,6 @@ class SmsCodeStepTest {
 
         public SmsLimitSettings settings() {
             return SmsLimitSettings.DEFAULTS;
-        }
-    }
-
-    private static final class MapNotes implements SmsCodeState.Notes {
-        private final Map<String, String> map = new HashMap<>();
-
-        public String get(String key) {
-            return map.get(key);
-        }
-
-        public void set(String key, String value) {
-            map.put(key, value);
-        }
-
-        public void remove(String key) {
-            map.remove(key);
         }
     }
 }
