@@ -62,8 +62,8 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
     /**
      * Keycloak calls this before it stores a save of the tab (and when a realm import brings one). An admin's save is
      * a command: only the fields it changed count (changed against the stored copy, or against the fields' defaults
-     * when none is stored), so that a value set since through the REST API and not yet on the page is not written
-     * back. The saved component then holds the copy of what is in force.
+     * when none is stored), so that a field the admin left alone never overwrites a value written to the attributes
+     * directly since the copy was made. The saved component then holds the copy of what is in force.
      *
      * @throws ComponentValidationException with a message for the admin when the change is refused
      */
@@ -111,7 +111,7 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
 
     /**
      * The change detection of a save: the admin console sends every field, so a field counts as changed only where
-     * it differs from what the form was filled with, the stored copy (or, on the first save, the fields' defaults).
+     * it differs from the stored copy the form is filled with (or, before there is one, the fields' defaults).
      *
      * @param stored    the stored copy, or {@code null}
      * @param submitted the saved form's fields
