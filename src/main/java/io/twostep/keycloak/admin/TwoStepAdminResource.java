@@ -1,13 +1,10 @@
 package io.twostep.keycloak.admin;
 
+import io.twostep.keycloak.enforcement.SwitchGuard;
+import io.twostep.keycloak.enforcement.TwoStepSetup;
 import io.twostep.keycloak.limits.SmsLimiter;
-import io.twostep.keycloak.policy.ReadinessReport;
-import io.twostep.keycloak.policy.RealmSessions;
-import io.twostep.keycloak.policy.SwitchGuard;
-import io.twostep.keycloak.policy.TwoStepSetup;
+import io.twostep.keycloak.phone.RealmPhonePolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
-import io.twostep.keycloak.policy.TwoStepUiTab;
-import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import io.twostep.keycloak.trusteddevice.TrustedDevices;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -21,7 +18,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.keycloak.common.util.Time;
 import org.keycloak.events.admin.OperationType;
 import org.keycloak.events.admin.ResourceType;
 import org.keycloak.models.KeycloakSession;
@@ -67,14 +63,15 @@ public final class TwoStepAdminResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> policy() {
         auth.realm().requireViewRealm();
-        return TwoStepSettings.fromAttributes(realm.getAttributes()).toApi();
+        return TwoStepSettings.of(session, realm).toApi();
     }
 
     /**
-     * Changes some or all of the policy. Only {@code twoStep.*} realm attributes are written; switching
-     * {@code required} on records the time in {@code requiredSince}. The change is an admin event carrying the old
-     * and the new policy. Switching the policy on (or changing its method while on) is refused while a way into the
-     * realm does not enforce it ({@link SwitchGuard}); {@code "setUp": true} runs the set-up first.
+     * Changes some or all of the policy ({@link PolicyChange}). Only {@code twoStep.*} realm attributes are written;
+     * switching {@code required} on records the time in {@code requiredSince}. The change is an admin event carrying
+     * the old and the new policy. Switching the policy on (or changing its method while on) is refused while a way
+     * into the realm does not enforce it ({@link SwitchGuard}); {@code "setUp": true} runs the set-up first. The
+     * admin console tab then shows the new policy.
      *
      * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays},
      *               {@code setUp} (boolean) and {@code endSessions} (boolean: end every SSO session of the realm with
@@ -104,31 +101,13 @@ public final class TwoStepAdminResource {
         if (Boolean.TRUE.equals(endSessions)) {
             auth.users().requireManage();
         }
-        TwoStepSettings before = TwoStepSettings.fromAttributes(realm.getAttributes());
         TwoStepSettings after;
         try {
-            after = before.with(settings, Time.currentTime());
-        } catch (IllegalArgumentException e) {
-            throw ErrorResponse.error(e.getMessage(), Response.Status.BAD_REQUEST);
+            after = change().apply(settings, Boolean.TRUE.equals(setUp), Boolean.TRUE.equals(endSessions));
+        } catch (PolicyChange.Refused e) {
+            throw ErrorResponse.error(e.getMessage(), e.status());
         }
-        if (Boolean.TRUE.equals(setUp)) {
-            setUp(false);
-        }
-        String refusal = SwitchGuard.refusal(session, realm, before, after);
-        if (refusal != null) {
-            throw ErrorResponse.error(refusal, Response.Status.CONFLICT);
-        }
-        after.toAttributes().forEach(realm::setAttribute);
-        TwoStepUiTab.mirror(realm, after);
-        Map<String, Object> change = new LinkedHashMap<>();
-        change.put("old", before.toApi());
-        change.put("new", after.toApi());
-        if (Boolean.TRUE.equals(endSessions)) {
-            RealmSessions.endAll(session, realm);
-            change.put(RealmSessions.END_SESSIONS, true);
-        }
-        adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE)
-                .resourcePath("two-step").representation(change).success();
+        TwoStepUiTab.refresh(session, realm);
         return after.toApi();
     }
 
@@ -148,19 +127,15 @@ public final class TwoStepAdminResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> setup(@QueryParam("dryRun") Boolean dryRun) {
         auth.realm().requireManageRealm();
-        return setUp(Boolean.TRUE.equals(dryRun)).toJson();
+        try {
+            return change().setUp(Boolean.TRUE.equals(dryRun)).toJson();
+        } catch (PolicyChange.Refused e) {
+            throw ErrorResponse.error(e.getMessage(), e.status());
+        }
     }
 
-    private TwoStepSetup.Result setUp(boolean dryRun) {
-        TwoStepSetup.Result result = TwoStepSetup.run(session, realm, dryRun);
-        if (!dryRun && !result.refusals().isEmpty()) {
-            throw ErrorResponse.error(result.refusalMessage(), Response.Status.CONFLICT);
-        }
-        if (result.applied()) {
-            adminEvent.resource(ResourceType.REALM).operation(OperationType.ACTION)
-                    .resourcePath("two-step", "setup").representation(result.toJson()).success();
-        }
-        return result;
+    private PolicyChange change() {
+        return new PolicyChange(session, realm, adminEvent);
     }
 
     /**
@@ -199,7 +174,7 @@ public final class TwoStepAdminResource {
     private ReadinessReport report(Integer first, Integer max) {
         int from = first == null ? 0 : Math.max(0, first);
         int size = max == null ? 100 : Math.max(0, Math.min(1000, max));
-        return ReadinessReport.build(session, realm, ConfigureSmsOtpFactory.phonePolicy(realm), from, size);
+        return ReadinessReport.build(session, realm, RealmPhonePolicy.of(realm), from, size);
     }
 
     /**
@@ -211,8 +186,7 @@ public final class TwoStepAdminResource {
     @Path("users/{userId}/sms-failures")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> smsFailures(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireView(user);
+        UserModel user = userToView(userId);
         SmsLimiter.FailureStatus status = session.getProvider(SmsLimiter.class).failures(realm, user);
         return Map.of("failures", status.failures(), "blocked", status.blocked(), "waitSeconds", status.waitSeconds());
     }
@@ -227,8 +201,7 @@ public final class TwoStepAdminResource {
     @DELETE
     @Path("users/{userId}/sms-failures")
     public Response resetSmsFailures(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireManage(user);
+        UserModel user = userToManage(userId);
         session.getProvider(SmsLimiter.class).resetFailures(realm, user);
         adminEvent.resource(ResourceType.USER).operation(OperationType.DELETE)
                 .resourcePath("users", user.getId(), "two-step", "sms-failures")
@@ -237,7 +210,7 @@ public final class TwoStepAdminResource {
     }
 
     /**
-     * Lists a user's remembered devices (SECURITY.md S23): id, label, created and expiry times in epoch
+     * Lists a user's remembered devices (docs/security.md S23): id, label, created and expiry times in epoch
      * milliseconds, newest first. Hashes are never returned.
      *
      * @param userId the user's id
@@ -248,8 +221,7 @@ public final class TwoStepAdminResource {
     @Path("users/{userId}/trusted-devices")
     @Produces(MediaType.APPLICATION_JSON)
     public List<Map<String, Object>> trustedDevices(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireView(user);
+        UserModel user = userToView(userId);
         return TrustedDevices.list(user).stream()
                 .map(d -> Map.<String, Object>of("id", d.getId(), "label", d.getUserLabel(),
                         "createdAt", d.getCreatedDate(), "expiresAt", d.expiresAt()))
@@ -268,14 +240,27 @@ public final class TwoStepAdminResource {
     @Path("users/{userId}/trusted-devices")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> forgetTrustedDevices(@PathParam("userId") String userId) {
-        UserModel user = user(userId);
-        auth.users().requireManage(user);
+        UserModel user = userToManage(userId);
         int removed = TrustedDevices.removeAll(user);
         adminEvent.resource(ResourceType.USER).operation(OperationType.DELETE)
                 .resourcePath("users", user.getId(), "two-step", "trusted-devices")
                 .representation(Map.of("removed", removed))
                 .success();
         return Map.of("removed", removed);
+    }
+
+    /** @return the user, once the admin may view them */
+    private UserModel userToView(String userId) {
+        UserModel user = user(userId);
+        auth.users().requireView(user);
+        return user;
+    }
+
+    /** @return the user, once the admin may manage them */
+    private UserModel userToManage(String userId) {
+        UserModel user = user(userId);
+        auth.users().requireManage(user);
+        return user;
     }
 
     private UserModel user(String userId) {

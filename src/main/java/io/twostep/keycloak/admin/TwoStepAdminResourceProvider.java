@@ -1,6 +1,7 @@
 package io.twostep.keycloak.admin;
 
-import io.twostep.keycloak.policy.TwoStepSetup;
+import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.enforcement.TwoStepSetup;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
@@ -16,8 +17,6 @@ import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 /** Mounts {@link TwoStepAdminResource} at {@code /admin/realms/{realm}/two-step}. */
 public final class TwoStepAdminResourceProvider implements AdminRealmResourceProviderFactory, AdminRealmResourceProvider {
 
-    /** Path segment under {@code /admin/realms/{realm}/}. */
-    public static final String ID = "two-step";
     private static final Logger LOG = Logger.getLogger(TwoStepAdminResourceProvider.class);
 
     @Override
@@ -36,14 +35,18 @@ public final class TwoStepAdminResourceProvider implements AdminRealmResourcePro
     }
 
     /**
-     * Every new realm gets the two-step safety net, and an import may ask for the set-up; at server start, realms
+     * Every new realm gets the two-step safety net, an import may ask for the set-up, and the admin console tab of an
+     * imported realm shows the policy it was imported with ({@link TwoStepUiTab#imported}); at server start, realms
      * whose policy is on get the safety net if they lack it (see TwoStepSetup).
      */
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         factory.register(event -> {
-            if (event instanceof RealmModel.RealmPostCreateEvent created) {
+            if (event instanceof RealmModel.RealmCreationEvent creating) {
+                TwoStepUiTab.importing(creating.getKeycloakSession(), creating.getCreatedRealm());
+            } else if (event instanceof RealmModel.RealmPostCreateEvent created) {
                 TwoStepSetup.onRealmCreated(created.getKeycloakSession(), created.getCreatedRealm());
+                TwoStepUiTab.imported(created.getKeycloakSession(), created.getCreatedRealm());
             } else if (event instanceof PostMigrationEvent) {
                 try {
                     KeycloakModelUtils.runJobInTransaction(factory, TwoStepSetup::registerSafetyNetWherePolicyIsOn);
@@ -60,6 +63,6 @@ public final class TwoStepAdminResourceProvider implements AdminRealmResourcePro
 
     @Override
     public String getId() {
-        return ID;
+        return TwoStepIds.ADMIN_PATH;
     }
 }

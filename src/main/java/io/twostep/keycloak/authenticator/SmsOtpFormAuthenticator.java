@@ -1,21 +1,19 @@
 package io.twostep.keycloak.authenticator;
 
+import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.credential.SmsOtpCredentialModel;
 import io.twostep.keycloak.credential.SmsOtpCredentialProvider;
-import io.twostep.keycloak.credential.SmsOtpCredentialProviderFactory;
-import io.twostep.keycloak.otp.SmsCodeSettings;
-import io.twostep.keycloak.otp.SmsCodeState;
-import io.twostep.keycloak.otp.SmsCodeStep;
-import io.twostep.keycloak.otp.SmsCodePages;
-import io.twostep.keycloak.otp.LoginEventDetails;
-import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.events.LoginEventDetails;
+import io.twostep.keycloak.events.TwoStepEvents;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepPolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
-import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
+import io.twostep.keycloak.smscode.SmsCodePage;
+import io.twostep.keycloak.smscode.SmsCodeSettings;
+import io.twostep.keycloak.smscode.SmsCodeState;
+import io.twostep.keycloak.smscode.SmsCodeStep;
 import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.core.Response;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
@@ -23,107 +21,94 @@ import org.keycloak.authentication.CredentialValidator;
 import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.events.Errors;
-import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
-import org.keycloak.models.utils.FormMessage;
 
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code sms-otp-form}: after the first factor, texts a one-time code to the user's bound number and checks it.
- * A page reload shows the form again without sending; "Resend code" obeys a cooldown and a per-login cap.
- * Wrong codes are reported to Keycloak's brute-force detector under the {@code otp} category, because the
- * detector ignores any other category (DESIGN.md, "facts that bite").
+ * The SMS OTP Form: after the first factor, texts a one-time code to the user's bound number and checks it. A page
+ * reload shows the form again without sending; "Resend code" obeys a cooldown and a per-login cap. Wrong codes are
+ * reported to Keycloak's brute-force detector under the {@code otp} category, because the detector ignores any other
+ * category (docs/design.md, "Keycloak facts that bite").
  */
 final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidator<SmsOtpCredentialProvider> {
 
+    /** Separates the login's code notes from the enrolment's in the same authentication session. */
     static final String NOTE_PREFIX = "two-step.login";
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
-        Optional<SmsOtpCredentialModel> bound = SmsOtpCredentialProvider.boundNumber(context.getUser());
-        if (bound.isEmpty()) {
-            // Never attempted(): an ATTEMPTED required execution counts as passed.
-            context.failure(AuthenticationFlowError.CREDENTIAL_SETUP_REQUIRED);
+        String number = boundNumber(context);
+        if (number == null) {
             return;
         }
         SmsCodeStep step = step(context);
-        String number = bound.get().phoneNumber();
-        if (lockedOut(context, step, number)) {
+        SmsCodePage page = new SmsCodePage(step, context.form(), number, false);
+        if (lockedOut(context, page)) {
             return;
         }
-        SmsCodeState.Status status = step.status();
-        if (status == SmsCodeState.Status.NONE && step.state().sends(step.settings()) == 0) {
-            SmsCodeStep.SendOutcome outcome = step.send(number, context.getEvent());
-            context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, form(context), outcome, number, false)));
+        if (step.status() == SmsCodeState.Status.NONE && step.state().sends(step.settings()) == 0) {
+            context.challenge(page.afterSend(step.send(number)));
             return;
         }
-        // A reload or a return to this step: show the form, never send.
-        context.challenge(SmsCodePages.render(SmsCodePages.forStatus(step, form(context), number, false)));
+        context.challenge(page.current()); // a reload or a return to this step: never send
     }
 
     @Override
     public void action(AuthenticationFlowContext context) {
-        Optional<SmsOtpCredentialModel> bound = SmsOtpCredentialProvider.boundNumber(context.getUser());
-        if (bound.isEmpty()) {
-            context.failure(AuthenticationFlowError.CREDENTIAL_SETUP_REQUIRED);
+        String number = boundNumber(context);
+        if (number == null) {
             return;
         }
-        String number = bound.get().phoneNumber();
-        SmsCodeStep step = step(context);
-        if (lockedOut(context, step, number)) {
+        SmsCodePage page = new SmsCodePage(step(context), context.form(), number, false);
+        if (lockedOut(context, page)) {
             return;
         }
         MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
-        if (form.containsKey("resend")) {
-            SmsCodeStep.SendOutcome outcome = step.send(number, context.getEvent());
-            context.challenge(SmsCodePages.render(SmsCodePages.afterSend(step, form(context), outcome, number, false)));
+        if (form.containsKey(SmsCodePage.RESEND_FIELD)) {
+            context.challenge(page.resend());
             return;
         }
-        String code = step.normalise(form.getFirst("code"));
-        if (code == null) {
-            context.challenge(SmsCodePages.forStatus(step, form(context), number, false)
-                    .addError(new FormMessage(SmsCodePages.CODE_FIELD, "twoStepSmsCodeMalformed",
-                            Integer.toString(step.settings().codeLength())))
-                    .createForm(SmsCodePages.TEMPLATE));
-            return;
-        }
-        SmsCodeState.Verification verification = step.verify(code, number, context.getEvent());
-        if (verification == SmsCodeState.Verification.ACCEPTED) {
+        SmsCodePage.Entry entry = page.enter(form.getFirst(SmsCodePage.CODE_FIELD));
+        if (entry.accepted()) {
             LoginEventDetails.add(context, TwoStepEvents.EVENT, TwoStepEvents.CODE_ACCEPTED);
             LoginEventDetails.add(context, TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE);
             LoginEventDetails.add(context, TwoStepEvents.MASKED_NUMBER, PhoneNumbers.mask(number));
             context.success(SmsOtpCredentialModel.TYPE);
-            return;
-        }
-        LoginFormsProvider page = SmsCodePages.afterVerification(step, form(context), number, verification, false);
-        if (verification == SmsCodeState.Verification.WRONG
-                || verification == SmsCodeState.Verification.WRONG_AND_EXHAUSTED) {
+        } else if (entry.wrong()) {
             reportFailureToBruteForce(context);
             context.getEvent().user(context.getUser())
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.CODE_REFUSED)
                     .detail(TwoStepEvents.CREDENTIAL_TYPE, SmsOtpCredentialModel.TYPE)
                     .error(Errors.INVALID_USER_CREDENTIALS);
-            context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS,
-                    page.createForm(SmsCodePages.TEMPLATE));
-            return;
+            context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS, entry.page());
+        } else {
+            context.challenge(entry.page());
         }
-        context.challenge(page.createForm(SmsCodePages.TEMPLATE));
+    }
+
+    /**
+     * @return the user's bound number; {@code null} after failing the step for a user without one (never
+     *         {@code attempted()}: an ATTEMPTED required execution counts as passed)
+     */
+    private static String boundNumber(AuthenticationFlowContext context) {
+        Optional<SmsOtpCredentialModel> bound = SmsOtpCredentialProvider.boundNumber(context.getUser());
+        if (bound.isEmpty()) {
+            context.failure(AuthenticationFlowError.CREDENTIAL_SETUP_REQUIRED);
+            return null;
+        }
+        return bound.get().phoneNumber();
     }
 
     private static SmsCodeStep step(AuthenticationFlowContext context) {
         SmsCodeSettings settings = SmsCodeSettings.from(
                 context.getAuthenticatorConfig() == null ? null : context.getAuthenticatorConfig().getConfig());
-        return new SmsCodeStep(context.getSession(), context.getRealm(), context.getUser(),
-                context.getAuthenticationSession(), settings, NOTE_PREFIX, false);
-    }
-
-    private static LoginFormsProvider form(AuthenticationFlowContext context) {
-        return context.form();
+        return SmsCodeStep.of(context.getSession(), context.getRealm(), context.getUser(),
+                context.getAuthenticationSession(), context.getEvent(), settings, NOTE_PREFIX, false);
     }
 
     /**
@@ -132,18 +117,14 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
      *
      * @return {@code true} when the user is locked out and the page was set
      */
-    private static boolean lockedOut(AuthenticationFlowContext context, SmsCodeStep step, String number) {
+    private static boolean lockedOut(AuthenticationFlowContext context, SmsCodePage page) {
         String error = AuthenticatorUtils.getDisabledByBruteForceEventError(context, context.getUser());
         if (error == null) {
             return false;
         }
         context.getEvent().user(context.getUser()).error(error);
-        String message = Errors.USER_TEMPORARILY_DISABLED.equals(error)
-                ? "accountTemporarilyDisabledMessageTotp" : "accountPermanentlyDisabledMessageTotp";
-        Response page = SmsCodePages.forStatus(step, form(context), number, false)
-                .setError(message)
-                .createForm(SmsCodePages.TEMPLATE);
-        context.forceChallenge(page);
+        context.forceChallenge(page.withError(Errors.USER_TEMPORARILY_DISABLED.equals(error)
+                ? "accountTemporarilyDisabledMessageTotp" : "accountPermanentlyDisabledMessageTotp"));
         return true;
     }
 
@@ -161,19 +142,18 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
         return true;
     }
 
+    /** A realm that requires the authenticator app takes an SMS code only from users still to set the app up. */
     @Override
     public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        // A realm that requires the authenticator app takes an SMS code only from users still to set the app up.
         return SmsOtpCredentialProvider.boundNumber(user).isPresent()
-                && TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()),
-                SecondFactors.of(user).app());
+                && TwoStepPolicy.smsAccepted(TwoStepSettings.of(session, realm), SecondFactors.of(user).app());
     }
 
     @Override
     public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
         var authSession = session.getContext().getAuthenticationSession();
-        if (authSession != null && !authSession.getRequiredActions().contains(ConfigureSmsOtpFactory.ID)) {
-            authSession.addRequiredAction(ConfigureSmsOtpFactory.ID);
+        if (authSession != null && !authSession.getRequiredActions().contains(TwoStepIds.CONFIGURE_SMS_OTP)) {
+            authSession.addRequiredAction(TwoStepIds.CONFIGURE_SMS_OTP);
         }
     }
 
@@ -187,14 +167,13 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
         var authSession = session.getContext().getAuthenticationSession();
         UserModel user = authSession == null ? null : authSession.getAuthenticatedUser();
         boolean hasApp = user == null || SecondFactors.of(user).app();
-        return realm != null && !TwoStepPolicy.smsAccepted(TwoStepSettings.fromAttributes(realm.getAttributes()), hasApp)
+        return realm != null && !TwoStepPolicy.smsAccepted(TwoStepSettings.of(session, realm), hasApp)
                 ? SmsOtpCredentialModel.TYPE + ":not-accepted-by-policy" : SmsOtpCredentialModel.TYPE;
     }
 
     @Override
     public SmsOtpCredentialProvider getCredentialProvider(KeycloakSession session) {
-        return (SmsOtpCredentialProvider) session.getProvider(CredentialProvider.class,
-                SmsOtpCredentialProviderFactory.ID);
+        return (SmsOtpCredentialProvider) session.getProvider(CredentialProvider.class, SmsOtpCredentialModel.TYPE);
     }
 
     @Override

@@ -1,41 +1,30 @@
 package io.twostep.keycloak.authenticator;
 
-import io.twostep.keycloak.credential.SmsOtpCredentialModel;
-import io.twostep.keycloak.otp.SmsCodeSettings;
-import org.keycloak.Config;
-import org.keycloak.authentication.Authenticator;
-import org.keycloak.authentication.AuthenticatorFactory;
+import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.provider.TwoStepAuthenticatorFactory;
+import io.twostep.keycloak.smscode.SmsCodeSettings;
 import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 
 import java.util.List;
 
 /**
- * Registers the {@code sms-otp-form} authenticator ("SMS OTP Form"). Its reference category is the credential
- * type {@code sms-otp}, which is what lets the Account Console list SMS numbers.
+ * Registers {@code sms-otp-form}, "SMS OTP Form" (see {@link SmsOtpFormAuthenticator}). Unlike the policy's steps it
+ * is a second factor: any requirement, settings of its own ({@link SmsCodeSettings}), and the reference category
+ * {@code sms-otp}, the credential type, which is what lets the Account Console list SMS numbers.
  */
-public final class SmsOtpFormAuthenticatorFactory implements AuthenticatorFactory {
+public final class SmsOtpFormAuthenticatorFactory extends TwoStepAuthenticatorFactory {
 
-    /** Provider id. */
-    public static final String ID = "sms-otp-form";
-
-    private static final SmsOtpFormAuthenticator SINGLETON = new SmsOtpFormAuthenticator();
-
-    @Override
-    public String getId() {
-        return ID;
-    }
-
-    @Override
-    public String getDisplayType() {
-        return "SMS OTP Form";
+    /** Registers the step; Keycloak finds it through {@code META-INF/services}. */
+    public SmsOtpFormAuthenticatorFactory() {
+        super(TwoStepIds.SMS_OTP_FORM, "SMS OTP Form",
+                "Texts a one-time code to the user's proven mobile number and asks for it.",
+                new SmsOtpFormAuthenticator());
     }
 
     @Override
     public String getReferenceCategory() {
-        return SmsOtpCredentialModel.TYPE;
+        return TwoStepIds.SMS_OTP_CREDENTIAL;
     }
 
     @Override
@@ -54,29 +43,7 @@ public final class SmsOtpFormAuthenticatorFactory implements AuthenticatorFactor
     }
 
     @Override
-    public String getHelpText() {
-        return "Texts a one-time code to the user's proven mobile number and asks for it.";
-    }
-
-    @Override
     public List<ProviderConfigProperty> getConfigProperties() {
         return SmsCodeSettings.configProperties();
-    }
-
-    @Override
-    public Authenticator create(KeycloakSession session) {
-        return SINGLETON;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 }

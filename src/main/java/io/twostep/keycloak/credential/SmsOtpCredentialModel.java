@@ -2,23 +2,26 @@ package io.twostep.keycloak.credential;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.phone.PhoneNumbers;
+import io.twostep.keycloak.provider.StoredCredentials;
 import org.keycloak.common.util.Time;
 import org.keycloak.credential.CredentialModel;
 import org.keycloak.util.JsonSerialization;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /**
  * The {@code sms-otp} credential: a phone number the user proved by entering a code sent to it. Codes go only to
- * this number, never to the {@code phoneNumber} attribute (SECURITY.md S13). Credential data:
+ * this number, never to the {@code phoneNumber} attribute (docs/security.md S13). Credential data:
  * {@code {"phoneNumber":"+4915123456789"}}; there is no secret.
  */
 public final class SmsOtpCredentialModel extends CredentialModel {
 
     /** Credential type, also the authenticator's reference category. */
-    public static final String TYPE = "sms-otp";
+    public static final String TYPE = TwoStepIds.SMS_OTP_CREDENTIAL;
 
     /** Shape of the credential data. */
     public record Data(String phoneNumber) {
@@ -39,17 +42,9 @@ public final class SmsOtpCredentialModel extends CredentialModel {
      * @return a new, unsaved credential labelled with the masked number
      */
     public static SmsOtpCredentialModel forNumber(String e164) {
-        SmsOtpCredentialModel model = new SmsOtpCredentialModel(new Data(e164));
-        model.setType(TYPE);
-        model.setCreatedDate(Time.currentTimeMillis());
-        model.setUserLabel(PhoneNumbers.mask(e164));
-        model.setSecretData("{}");
-        try {
-            model.setCredentialData(JsonSerialization.writeValueAsString(model.data));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return model;
+        Data data = new Data(e164);
+        return StoredCredentials.fillNew(new SmsOtpCredentialModel(data), TYPE, PhoneNumbers.mask(e164),
+                Time.currentTimeMillis(), data, Map.of());
     }
 
     /**
@@ -64,24 +59,13 @@ public final class SmsOtpCredentialModel extends CredentialModel {
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable sms-otp credential data", e);
         }
-        SmsOtpCredentialModel model = new SmsOtpCredentialModel(data);
-        model.setId(stored.getId());
-        model.setType(stored.getType());
-        model.setCreatedDate(stored.getCreatedDate());
-        model.setUserLabel(stored.getUserLabel());
-        model.setSecretData(stored.getSecretData());
-        model.setCredentialData(stored.getCredentialData());
-        return model;
+        return StoredCredentials.copyInto(stored, new SmsOtpCredentialModel(data));
     }
 
     /** @return a copy whose credential data holds only the masked number, for pages outside the admin console */
     public SmsOtpCredentialModel maskedForPresentation() {
         SmsOtpCredentialModel copy = forNumber(phoneNumber());
-        try {
-            copy.setCredentialData(JsonSerialization.writeValueAsString(new Data(PhoneNumbers.mask(phoneNumber()))));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        copy.setCredentialData(StoredCredentials.json(new Data(PhoneNumbers.mask(phoneNumber()))));
         copy.setId(getId());
         copy.setCreatedDate(getCreatedDate());
         copy.setUserLabel(getUserLabel());

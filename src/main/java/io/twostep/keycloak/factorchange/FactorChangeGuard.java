@@ -1,7 +1,7 @@
 package io.twostep.keycloak.factorchange;
 
-import io.twostep.keycloak.credential.SmsOtpCredentialModel;
-import io.twostep.keycloak.otp.TwoStepEvents;
+import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.events.TwoStepEvents;
 import io.twostep.keycloak.policy.SecondStepEvidence;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.HttpMethod;
@@ -63,7 +63,7 @@ public final class FactorChangeGuard {
      * second step before a change: authenticator app, SMS code, security key, passkey and recovery code (the one
      * way in for a user who lost the others).
      */
-    public static final Set<String> PROOF_CATEGORIES = Set.of(OTPCredentialModel.TYPE, SmsOtpCredentialModel.TYPE,
+    public static final Set<String> PROOF_CATEGORIES = Set.of(OTPCredentialModel.TYPE, TwoStepIds.SMS_OTP_CREDENTIAL,
             WebAuthnCredentialModel.TYPE_TWOFACTOR, WebAuthnCredentialModel.TYPE_PASSWORDLESS,
             RecoveryAuthnCodesCredentialModel.TYPE);
 
@@ -142,6 +142,20 @@ public final class FactorChangeGuard {
             return ALWAYS_SIGN_IN_AGAIN;
         }
         return configured;
+    }
+
+    /**
+     * In a required action that changes the user's factors: whether it may go on in this login; if not, the refusal
+     * page is shown and recorded ({@link #refuse}).
+     *
+     * @return {@code true} when the action may show its page or process its form
+     */
+    public static boolean permits(RequiredActionContext context) {
+        if (mayChange(context)) {
+            return true;
+        }
+        refuse(context);
+        return false;
     }
 
     /**

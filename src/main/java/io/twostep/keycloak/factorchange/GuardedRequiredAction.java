@@ -30,19 +30,15 @@ class GuardedRequiredAction implements RequiredActionProvider, CredentialAction 
 
     @Override
     public void requiredActionChallenge(RequiredActionContext context) {
-        if (FactorChangeGuard.mayChange(context)) {
+        if (FactorChangeGuard.permits(context)) {
             delegate.requiredActionChallenge(context);
-        } else {
-            FactorChangeGuard.refuse(context);
         }
     }
 
     @Override
     public void processAction(RequiredActionContext context) {
-        if (FactorChangeGuard.mayChange(context)) {
+        if (FactorChangeGuard.permits(context)) {
             delegate.processAction(context);
-        } else {
-            FactorChangeGuard.refuse(context);
         }
     }
 

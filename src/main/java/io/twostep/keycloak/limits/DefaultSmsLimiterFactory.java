@@ -1,15 +1,15 @@
 package io.twostep.keycloak.limits;
 
+import io.twostep.keycloak.provider.NoLifecycle;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 
 /**
  * The {@code default} {@link SmsLimiter}; its options are the fields of {@link SmsLimitSettings}, e.g.
  * {@code --spi-sms-limits--default--per-user-per-hour=10}. An out-of-range option stops Keycloak at start-up with a
  * message naming it.
  */
-public final class DefaultSmsLimiterFactory implements SmsLimiterFactory {
+public final class DefaultSmsLimiterFactory implements SmsLimiterFactory, NoLifecycle<SmsLimiter> {
 
     private SmsLimitSettings settings = SmsLimitSettings.DEFAULTS;
 
@@ -21,14 +21,6 @@ public final class DefaultSmsLimiterFactory implements SmsLimiterFactory {
     @Override
     public void init(Config.Scope config) {
         settings = SmsLimitSettings.from(config);
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -5,8 +5,8 @@ import org.keycloak.Config;
 /**
  * Server-wide SMS limits, set by the operator as options of the {@code sms-limits} SPI
  * ({@code --spi-sms-limits--default--<option>}). Each has a default and bounds; Keycloak refuses to start with a
- * value outside them. Sources: SECURITY.md S05/S06; NIST SP 800-63B §3.2.2 (rate limiting, at most 100 consecutive
- * failures).
+ * value outside them. Sources: docs/security.md S05/S06; NIST SP 800-63B §3.2.2 (rate limiting, at most 100
+ * consecutive failures).
  *
  * @param perUserPerHour     SMS one user may receive per clock hour (default 10, 1–100)
  * @param perNumberPerHour   SMS one phone number may receive per clock hour (default 10, 1–100)

@@ -1,30 +1,16 @@
 package io.twostep.keycloak.limits;
 
-import org.keycloak.provider.Provider;
-import org.keycloak.provider.ProviderFactory;
-import org.keycloak.provider.Spi;
+import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.provider.TwoStepSpi;
 
-/** The {@code sms-limits} SPI: send budgets and the wrong-code counter of the SMS factor. */
-public final class SmsLimiterSpi implements Spi {
+/**
+ * The {@code sms-limits} SPI: send budgets and the wrong-code counter of the SMS factor. Provider: {@code default},
+ * whose options are {@code --spi-sms-limits--default--<option>} (see {@link SmsLimitSettings}).
+ */
+public final class SmsLimiterSpi extends TwoStepSpi {
 
-    @Override
-    public boolean isInternal() {
-        return false;
-    }
-
-    @Override
-    public String getName() {
-        return "sms-limits";
-    }
-
-    @Override
-    public Class<? extends Provider> getProviderClass() {
-        return SmsLimiter.class;
-    }
-
-    @Override
-    @SuppressWarnings("rawtypes")
-    public Class<? extends ProviderFactory> getProviderFactoryClass() {
-        return SmsLimiterFactory.class;
+    /** Registers the SPI; Keycloak finds it through {@code META-INF/services}. */
+    public SmsLimiterSpi() {
+        super(TwoStepIds.SMS_LIMITS_SPI, SmsLimiter.class, SmsLimiterFactory.class);
     }
 }

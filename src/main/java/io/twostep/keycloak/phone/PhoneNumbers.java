@@ -13,7 +13,7 @@ public final class PhoneNumbers {
 
     /**
      * Masks a number for pages, logs and events: keeps the {@code +}, the first two digits and the last two.
-     * SECURITY.md S11.
+     * docs/security.md S11.
      *
      * @param e164 number in E.164 with {@code +}, e.g. {@code +4915123456789}
      * @return e.g. {@code +49•••••••••89}; {@code •••} for {@code null} or very short input

@@ -125,7 +125,7 @@ public record PhonePolicy(String defaultRegion, Set<String> allowedRegions) {
             // Satellite (+881), international networks (+882/+883) and "universal" numbers: no mobile network.
             return rejected(Rejection.NOT_MOBILE);
         }
-        if (!allowedRegions.isEmpty() && (region == null || !allowedRegions.contains(region))) {
+        if (!allowedRegions.isEmpty() && !allowedRegions.contains(region)) {
             return rejected(Rejection.REGION_NOT_ALLOWED);
         }
         return new Result(UTIL.format(number, PhoneNumberFormat.E164), null);

@@ -1,6 +1,6 @@
 package io.twostep.keycloak.policy;
 
-import io.twostep.keycloak.credential.SmsOtpCredentialModel;
+import io.twostep.keycloak.TwoStepIds;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
 
@@ -16,7 +16,7 @@ public record SecondFactors(boolean app, boolean sms) {
     /** @return the user's factors, read from their credentials */
     public static SecondFactors of(UserModel user) {
         return new SecondFactors(user.credentialManager().isConfiguredFor(OTPCredentialModel.TYPE),
-                user.credentialManager().getStoredCredentialsByTypeStream(SmsOtpCredentialModel.TYPE)
+                user.credentialManager().getStoredCredentialsByTypeStream(TwoStepIds.SMS_OTP_CREDENTIAL)
                         .findAny().isPresent());
     }
 }

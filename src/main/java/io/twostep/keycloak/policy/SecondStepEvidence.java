@@ -1,12 +1,13 @@
 package io.twostep.keycloak.policy;
 
+import io.twostep.keycloak.TwoStepIds;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
-import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
 import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.models.credential.WebAuthnCredentialModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.util.Set;
@@ -21,7 +22,8 @@ import java.util.stream.Stream;
 public final class SecondStepEvidence {
 
     /** Reference categories of second-factor authenticators: app, SMS, security key. */
-    public static final Set<String> CATEGORIES = Set.of("otp", "sms-otp", "webauthn");
+    public static final Set<String> CATEGORIES = Set.of(OTPCredentialModel.TYPE, TwoStepIds.SMS_OTP_CREDENTIAL,
+            WebAuthnCredentialModel.TYPE_TWOFACTOR);
 
     private SecondStepEvidence() {
     }
@@ -32,15 +34,6 @@ public final class SecondStepEvidence {
         return anyWithCategory(session, realm, authSession.getExecutionStatus().entrySet().stream()
                 .filter(e -> e.getValue() == AuthenticationSessionModel.ExecutionStatus.SUCCESS)
                 .map(java.util.Map.Entry::getKey), CATEGORIES);
-    }
-
-    /** @return whether a second-factor execution succeeded in this login or in the SSO session it continues */
-    public static boolean inThisSession(KeycloakSession session, RealmModel realm,
-                                        AuthenticationSessionModel authSession) {
-        return inThisLogin(session, realm, authSession) || anyWithCategory(session, realm,
-                AuthenticatorUtils.parseCompletedExecutions(
-                        authSession.getUserSessionNotes().get(Constants.AUTHENTICATORS_COMPLETED)).keySet().stream(),
-                CATEGORIES);
     }
 
     /**

@@ -2,7 +2,7 @@ package io.twostep.keycloak.policy;
 
 /**
  * What the realm's policy asks of one user at login: whether the second step runs and which enrolment, if any,
- * must follow. Pure decisions; the authenticators apply them. SECURITY.md S16.
+ * must follow. Pure decisions; the authenticators apply them. docs/security.md S16.
  */
 public final class TwoStepPolicy {
 
@@ -72,7 +72,7 @@ public final class TwoStepPolicy {
             case ANY -> hasApp || hasSms ? Enrolment.NONE : Enrolment.CHOICE;
         };
         long until = settings.enrolmentGraceDays() > 0 && settings.requiredSince() > 0
-                ? settings.requiredSince() + settings.enrolmentGraceDays() * 86_400L : 0;
+                ? settings.requiredSince() + settings.enrolmentGracePeriod().toSeconds() : 0;
         return new Decision(needed, needed == Enrolment.NONE ? 0 : until);
     }
 }

@@ -1,12 +1,17 @@
 package io.twostep.keycloak.policy;
 
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The realm's two-step policy, stored as realm attributes (the source of truth). A missing attribute means the
- * default. SECURITY.md S16, S17, S21.
+ * The realm's two-step policy, stored as realm attributes: the one store of the policy. A missing attribute means the
+ * default. Read it with {@link #of}, once per request; the REST API and the admin console tab change it with
+ * {@link #with} and {@link #store}. docs/security.md S16, S17, S21.
  *
  * @param required            {@code twoStep.required}: every user must pass a second step at next login (default
  *                            {@code false})
@@ -22,19 +27,75 @@ import java.util.Map;
 public record TwoStepSettings(boolean required, Method method, int trustedDeviceDays, int enrolmentGraceDays,
                               long requiredSince) {
 
+    /** Prefix of every realm attribute of this extension. */
     public static final String PREFIX = "twoStep.";
-    public static final String REQUIRED = PREFIX + "required";
-    public static final String METHOD = PREFIX + "method";
-    public static final String TRUSTED_DEVICE_DAYS = PREFIX + "trustedDeviceDays";
-    public static final String ENROLMENT_GRACE_DAYS = PREFIX + "enrolmentGraceDays";
-    public static final String REQUIRED_SINCE = PREFIX + "requiredSince";
-
-    /** What an unreadable attribute reads as: the strictest value of each setting. */
-    private static final Map<String, Object> STRICTEST = Map.of("required", true, "method", "any",
-            "trustedDeviceDays", 0, "enrolmentGraceDays", 0);
+    /** Realm attribute of {@link #requiredSince}: read-only for admins (clients that PUT what they GOT echo it). */
+    public static final String REQUIRED_SINCE_ATTRIBUTE = PREFIX + "requiredSince";
+    private static final String REQUIRED_SINCE_KEY = "requiredSince";
 
     /** Off; user's choice of method; 90-day trusted devices; no grace period. */
     public static final TwoStepSettings DEFAULTS = new TwoStepSettings(false, Method.ANY, 90, 0, 0);
+
+    /** Where {@link #of} keeps the settings it read for the rest of the request, per realm. */
+    private static final String SESSION_ATTRIBUTE = "two-step.settings.";
+
+    /**
+     * The settings an admin sets, in order: their names in the REST API's JSON and the tab's fields, and the realm
+     * attributes that store them. The one list of keys; {@link #with}, {@link #toApi}, {@link #toAttributes} and the
+     * tab all follow it.
+     */
+    public enum Setting {
+        /** {@code required}: {@code true} or {@code false}. */
+        REQUIRED("required", true),
+        /** {@code method}: {@code otp}, {@code sms} or {@code any}. */
+        METHOD("method", "any"),
+        /** {@code trustedDeviceDays}: 0–365. */
+        TRUSTED_DEVICE_DAYS("trustedDeviceDays", 0),
+        /** {@code enrolmentGraceDays}: 0–365. */
+        ENROLMENT_GRACE_DAYS("enrolmentGraceDays", 0);
+
+        private final String key;
+        private final Object strictest;
+
+        Setting(String key, Object strictest) {
+            this.key = key;
+            this.strictest = strictest;
+        }
+
+        /** @return the name in the REST API's JSON and the tab, e.g. {@code trustedDeviceDays} */
+        public String key() {
+            return key;
+        }
+
+        /** @return the realm attribute, e.g. {@code twoStep.trustedDeviceDays} */
+        public String attribute() {
+            return PREFIX + key;
+        }
+
+        /** @return the value of {@code settings} in the REST API's shape (a boolean, a string or a number) */
+        public Object valueOf(TwoStepSettings settings) {
+            return switch (this) {
+                case REQUIRED -> settings.required;
+                case METHOD -> settings.method.value();
+                case TRUSTED_DEVICE_DAYS -> settings.trustedDeviceDays;
+                case ENROLMENT_GRACE_DAYS -> settings.enrolmentGraceDays;
+            };
+        }
+
+        /** @return what an unreadable attribute reads as: the strictest value, so a typo never loosens the policy */
+        Object strictest() {
+            return strictest;
+        }
+
+        static Setting byKey(String key) {
+            for (Setting setting : values()) {
+                if (setting.key.equals(key)) {
+                    return setting;
+                }
+            }
+            return null;
+        }
+    }
 
     /** Which second step the policy asks for. */
     public enum Method {
@@ -61,42 +122,83 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
     }
 
     /**
+     * The policy in force in {@code realm}, read from its attributes once per request: later calls in the same
+     * request get the same settings, and {@link #store} keeps them current.
+     *
+     * @param session the request's session, which holds the settings read
+     * @param realm   the realm
+     * @return the policy in force
+     */
+    public static TwoStepSettings of(KeycloakSession session, RealmModel realm) {
+        String key = SESSION_ATTRIBUTE + realm.getId();
+        TwoStepSettings read = session.getAttribute(key, TwoStepSettings.class);
+        if (read == null) {
+            read = fromAttributes(realm.getAttributes());
+            session.setAttribute(key, read);
+        }
+        return read;
+    }
+
+    /**
+     * Writes these settings into the realm's attributes (only the {@code twoStep.*} ones) and makes them what
+     * {@link #of} returns for the rest of the request.
+     *
+     * @param session the request's session
+     * @param realm   the realm
+     */
+    public void store(KeycloakSession session, RealmModel realm) {
+        toAttributes().forEach(realm::setAttribute);
+        remember(session, realm);
+    }
+
+    /**
+     * Makes these settings what {@link #of} returns for the rest of the request, without writing anything: for a
+     * value written in a transaction of its own.
+     *
+     * @param session the request's session
+     * @param realm   the realm
+     */
+    public void remember(KeycloakSession session, RealmModel realm) {
+        session.setAttribute(SESSION_ATTRIBUTE + realm.getId(), this);
+    }
+
+    /**
      * Reads the policy from realm attributes. A missing value reads as its default. An unreadable one (which only a
      * raw attribute write or an import can leave behind, e.g. {@code twoStep.trustedDeviceDays=off}) reads as the
      * strictest value, so a typo never loosens the policy: {@code required} on, no remembered devices, no grace
      * period, method {@code any}.
      *
      * @param attributes the realm's attributes
-     * @return the policy in force
+     * @return the policy they hold
      */
     public static TwoStepSettings fromAttributes(Map<String, String> attributes) {
         TwoStepSettings policy = DEFAULTS;
-        for (String key : new String[]{"required", "method", "trustedDeviceDays", "enrolmentGraceDays"}) {
-            String value = attributes.get(PREFIX + key);
+        for (Setting setting : Setting.values()) {
+            String value = attributes.get(setting.attribute());
             if (value != null) {
                 try {
-                    policy = policy.with(Map.of(key, value), 0);
+                    policy = policy.with(Map.of(setting.key(), value), 0);
                 } catch (IllegalArgumentException e) {
-                    policy = policy.with(Map.of(key, STRICTEST.get(key)), 0);
+                    policy = policy.with(Map.of(setting.key(), setting.strictest()), 0);
                 }
             }
         }
         long since = 0;
         try {
-            since = attributes.get(REQUIRED_SINCE) == null ? 0 : Long.parseLong(attributes.get(REQUIRED_SINCE));
+            String recorded = attributes.get(REQUIRED_SINCE_ATTRIBUTE);
+            since = recorded == null ? 0 : Long.parseLong(recorded);
         } catch (NumberFormatException e) {
             // never switched on, as far as we can tell
         }
-        return new TwoStepSettings(policy.required, policy.method, policy.trustedDeviceDays,
-                policy.enrolmentGraceDays, since);
+        return policy.withRequiredSince(since);
     }
 
     /**
-     * Applies a partial update (the JSON of {@code PUT /admin/realms/{realm}/two-step}); keys left out keep their
-     * value.
+     * Applies a partial update (the JSON of {@code PUT /admin/realms/{realm}/two-step}, or the tab's changed fields);
+     * keys left out keep their value.
      *
-     * @param update keys {@code required} (boolean), {@code method} (string), {@code trustedDeviceDays},
-     *               {@code enrolmentGraceDays} (whole numbers)
+     * @param update keys of {@link Setting} ({@code required} a boolean, {@code method} a string, the days whole
+     *               numbers, as JSON values or text); {@code requiredSince} is accepted and ignored
      * @param now    epoch seconds, recorded as {@code requiredSince} when {@code required} goes from off to on
      * @return the new policy
      * @throws IllegalArgumentException with a message fit for the admin, on an unknown key or a bad value
@@ -108,40 +210,59 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
         int newGrace = enrolmentGraceDays;
         for (Map.Entry<String, ?> e : update.entrySet()) {
             Object v = e.getValue();
-            switch (e.getKey()) {
-                case "required" -> newRequired = bool(v);
-                case "method" -> newMethod = Method.parse(v == null ? null : v.toString().toLowerCase(Locale.ROOT));
-                case "trustedDeviceDays" -> newTrusted = days("trustedDeviceDays", v);
-                case "enrolmentGraceDays" -> newGrace = days("enrolmentGraceDays", v);
-                case "requiredSince" -> {
-                    // read-only, echoed back by clients that PUT what they GOT
+            Setting setting = Setting.byKey(e.getKey());
+            if (setting == null) {
+                if (!REQUIRED_SINCE_KEY.equals(e.getKey())) {
+                    throw new IllegalArgumentException("unknown setting: " + e.getKey());
                 }
-                default -> throw new IllegalArgumentException("unknown setting: " + e.getKey());
+                continue;
+            }
+            switch (setting) {
+                case REQUIRED -> newRequired = bool(v);
+                case METHOD -> newMethod = Method.parse(v == null ? null : v.toString().toLowerCase(Locale.ROOT));
+                case TRUSTED_DEVICE_DAYS -> newTrusted = days(setting.key(), v);
+                case ENROLMENT_GRACE_DAYS -> newGrace = days(setting.key(), v);
             }
         }
         long since = newRequired && !required ? now : requiredSince;
         return new TwoStepSettings(newRequired, newMethod, newTrusted, newGrace, since);
     }
 
-    /** @return the JSON shape of the admin REST API */
+    /**
+     * @param epochSeconds the switch-on time to record
+     * @return these settings with that switch-on time
+     */
+    public TwoStepSettings withRequiredSince(long epochSeconds) {
+        return new TwoStepSettings(required, method, trustedDeviceDays, enrolmentGraceDays, epochSeconds);
+    }
+
+    /** @return how long a remembered device skips the second step; zero when the feature is off */
+    public Duration trustedDeviceLifetime() {
+        return Duration.ofDays(trustedDeviceDays);
+    }
+
+    /** @return how long after switch-on users may postpone enrolment; zero for none */
+    public Duration enrolmentGracePeriod() {
+        return Duration.ofDays(enrolmentGraceDays);
+    }
+
+    /** @return the JSON shape of the admin REST API: the {@link Setting}s in order, then {@code requiredSince} */
     public Map<String, Object> toApi() {
         Map<String, Object> api = new LinkedHashMap<>();
-        api.put("required", required);
-        api.put("method", method.value());
-        api.put("trustedDeviceDays", trustedDeviceDays);
-        api.put("enrolmentGraceDays", enrolmentGraceDays);
-        api.put("requiredSince", requiredSince);
+        for (Setting setting : Setting.values()) {
+            api.put(setting.key(), setting.valueOf(this));
+        }
+        api.put(REQUIRED_SINCE_KEY, requiredSince);
         return api;
     }
 
     /** @return the realm attributes that store this policy */
     public Map<String, String> toAttributes() {
         Map<String, String> attributes = new LinkedHashMap<>();
-        attributes.put(REQUIRED, Boolean.toString(required));
-        attributes.put(METHOD, method.value());
-        attributes.put(TRUSTED_DEVICE_DAYS, Integer.toString(trustedDeviceDays));
-        attributes.put(ENROLMENT_GRACE_DAYS, Integer.toString(enrolmentGraceDays));
-        attributes.put(REQUIRED_SINCE, Long.toString(requiredSince));
+        for (Setting setting : Setting.values()) {
+            attributes.put(setting.attribute(), String.valueOf(setting.valueOf(this)));
+        }
+        attributes.put(REQUIRED_SINCE_ATTRIBUTE, Long.toString(requiredSince));
         return attributes;
     }
 

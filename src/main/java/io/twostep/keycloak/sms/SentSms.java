@@ -5,7 +5,6 @@ package io.twostep.keycloak.sms;
  *
  * @param messageId the gateway's id of the (first part of the) message, for audit; may be {@code "-"} when the
  *                  sender has none
- * @param parts     how many SMS parts the gateway split the text into (1 or more)
  */
-public record SentSms(String messageId, int parts) {
+public record SentSms(String messageId) {
 }

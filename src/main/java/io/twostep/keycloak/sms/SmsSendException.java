@@ -19,11 +19,6 @@ public final class SmsSendException extends Exception {
         /** The gateway failed, answered garbage or did not answer within the timeout. */
         PROVIDER_DOWN;
 
-        /** @return {@code true} when an immediate retry may succeed */
-        public boolean isTransient() {
-            return this == TEMPORARY || this == PROVIDER_DOWN;
-        }
-
         /** @return the lower-case name used in events, e.g. {@code invalid_number} */
         public String eventValue() {
             return name().toLowerCase(Locale.ROOT);

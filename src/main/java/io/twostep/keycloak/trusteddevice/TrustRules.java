@@ -1,5 +1,8 @@
 package io.twostep.keycloak.trusteddevice;
 
+import java.time.Duration;
+import java.util.Locale;
+
 /**
  * When a remembered device may skip the second step: pure decisions, no Keycloak state. A remembered device is a
  * convenience, not a second factor (NIST SP 800-63B does not count a remembered browser as an authenticator), so
@@ -7,10 +10,8 @@ package io.twostep.keycloak.trusteddevice;
  */
 public final class TrustRules {
 
-    /** Milliseconds in a day. */
-    static final long DAY_MS = 86_400_000L;
-    /** How far another cluster node's clock may run ahead before a record counts as forged: 5 minutes. */
-    static final long CLOCK_SKEW_MS = 300_000L;
+    /** How far another cluster node's clock may run ahead before a record counts as forged. */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
     /**
      * The outcome of a check.
@@ -64,7 +65,7 @@ public final class TrustRules {
 
         /** @return the value for event details, e.g. {@code factors_changed} */
         public String reason() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -83,8 +84,6 @@ public final class TrustRules {
      */
     public record Request(boolean promptLogin, Integer maxAgeSeconds, Integer requestedLoa, boolean accountAction,
                           boolean reauthentication) {
-        /** A plain login request. */
-        public static final Request PLAIN = new Request(false, null, null, false, false);
     }
 
     private TrustRules() {
@@ -93,7 +92,7 @@ public final class TrustRules {
     /**
      * Decides whether the request may use trust at all, before any record is read.
      *
-     * @param realmDays               {@code twoStep.trustedDeviceDays}; 0 turns the feature off
+     * @param lifetime                the realm's {@code twoStep.trustedDeviceDays}; zero turns the feature off
      * @param passwordPassedThisLogin a password was validated in this very login (S24)
      * @param federatedUser           the user lives in a user storage (LDAP, Kerberos, custom): a password changed
      *                                there leaves no trace to compare, so such users are never skipped
@@ -102,9 +101,9 @@ public final class TrustRules {
      * @param request                 what the client asked for
      * @return {@code null} when a record may be consulted, else the verdict
      */
-    public static Verdict beforeRecord(int realmDays, boolean passwordPassedThisLogin, boolean federatedUser,
+    public static Verdict beforeRecord(Duration lifetime, boolean passwordPassedThisLogin, boolean federatedUser,
                                        boolean enrolmentPending, Request request) {
-        if (realmDays <= 0) {
+        if (lifetime.isZero() || lifetime.isNegative()) {
             return Verdict.FEATURE_OFF;
         }
         if (!passwordPassedThisLogin) {
@@ -137,40 +136,48 @@ public final class TrustRules {
     /**
      * Decides on a record whose secret matched.
      *
-     * @param createdAt      when the device was remembered, epoch ms
-     * @param expiresAt      the expiry stored with the record, epoch ms
+     * @param createdAtMs    when the device was remembered, epoch ms
+     * @param expiresAtMs    the expiry stored with the record, epoch ms
      * @param factorsThen    the factors fingerprint stored with the record
      * @param factorsNow     the user's factors fingerprint now
      * @param userEnabled    the user is enabled
-     * @param realmDays      {@code twoStep.trustedDeviceDays} now; a shorter setting shortens existing trust
-     * @param request        what the client asked for ({@code max_age} counts from {@code createdAt}, the last time
-     *                       the second factor was actually used on this device)
-     * @param now            epoch ms
+     * @param lifetime       the realm's {@code twoStep.trustedDeviceDays} now; a shorter one shortens existing trust
+     * @param request        what the client asked for ({@code max_age} counts from {@code createdAtMs}, the last
+     *                       time the second factor was actually used on this device)
+     * @param nowMs          epoch ms
      * @return the verdict
      */
-    public static Verdict onRecord(long createdAt, long expiresAt, String factorsThen, String factorsNow,
-                                   boolean userEnabled, int realmDays, Request request, long now) {
+    public static Verdict onRecord(long createdAtMs, long expiresAtMs, String factorsThen, String factorsNow,
+                                   boolean userEnabled, Duration lifetime, Request request, long nowMs) {
         if (!userEnabled) {
             return Verdict.USER_DISABLED;
         }
-        if (now >= Math.min(expiresAt, createdAt + realmDays * DAY_MS) || now < createdAt - CLOCK_SKEW_MS) {
+        if (expired(createdAtMs, expiresAtMs, lifetime, nowMs) || nowMs < createdAtMs - CLOCK_SKEW.toMillis()) {
             return Verdict.EXPIRED;
         }
         if (factorsThen == null || !factorsThen.equals(factorsNow)) {
             return Verdict.FACTORS_CHANGED;
         }
-        if (request.maxAgeSeconds() != null && now - createdAt >= request.maxAgeSeconds() * 1000L) {
+        if (request.maxAgeSeconds() != null && nowMs - createdAtMs >= request.maxAgeSeconds() * 1000L) {
             return Verdict.MAX_AGE;
         }
         return Verdict.TRUSTED;
     }
 
     /**
-     * @param realmDays {@code twoStep.trustedDeviceDays} (1–365)
-     * @param now       epoch ms
+     * @param lifetime the realm's {@code twoStep.trustedDeviceDays} (1–365 days)
+     * @param nowMs    epoch ms
      * @return the expiry of trust created now, epoch ms
      */
-    public static long expiryFor(int realmDays, long now) {
-        return now + realmDays * DAY_MS;
+    public static long expiryFor(Duration lifetime, long nowMs) {
+        return nowMs + lifetime.toMillis();
+    }
+
+    /**
+     * @return whether a record is past its stored expiry or past the realm's current lifetime at {@code nowMs}: void
+     *         trust that can be removed
+     */
+    static boolean expired(long createdAtMs, long expiresAtMs, Duration lifetime, long nowMs) {
+        return nowMs >= Math.min(expiresAtMs, createdAtMs + lifetime.toMillis());
     }
 }

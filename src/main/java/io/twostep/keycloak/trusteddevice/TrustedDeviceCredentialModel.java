@@ -1,6 +1,8 @@
 package io.twostep.keycloak.trusteddevice;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.provider.StoredCredentials;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.keycloak.credential.CredentialModel;
 import org.keycloak.util.JsonSerialization;
@@ -10,7 +12,7 @@ import java.io.UncheckedIOException;
 
 /**
  * The {@code trusted-device} credential: one browser where the user ticked "Remember this device". It keeps only
- * the SHA-256 of the cookie's secret (SECURITY.md S18), never the secret itself.
+ * the SHA-256 of the cookie's secret (docs/security.md S18), never the secret itself.
  * <p>
  * Credential data: {@code {"expiresAt": <epoch ms>, "factors": "<fingerprint>"}}, where the fingerprint identifies the
  * user's password and second factors at the moment of trust (see {@link TrustedDevices#factorsFingerprint}).
@@ -20,7 +22,7 @@ import java.io.UncheckedIOException;
 public final class TrustedDeviceCredentialModel extends CredentialModel {
 
     /** Credential type; also the reference category of the {@code trusted-device} condition. */
-    public static final String TYPE = "trusted-device";
+    public static final String TYPE = TwoStepIds.TRUSTED_DEVICE_CREDENTIAL;
 
     /** Shape of the credential data: expiry in epoch milliseconds and the factors fingerprint. */
     public record Data(long expiresAt, String factors) {
@@ -57,18 +59,10 @@ public final class TrustedDeviceCredentialModel extends CredentialModel {
      */
     static TrustedDeviceCredentialModel create(String label, long createdAt, long expiresAt, String factors,
                                                String tokenHash) {
-        TrustedDeviceCredentialModel model = new TrustedDeviceCredentialModel(new Data(expiresAt, factors),
-                new Secret(tokenHash));
-        model.setType(TYPE);
-        model.setUserLabel(label);
-        model.setCreatedDate(createdAt);
-        try {
-            model.setCredentialData(JsonSerialization.writeValueAsString(model.data));
-            model.setSecretData(JsonSerialization.writeValueAsString(model.secret));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return model;
+        Data data = new Data(expiresAt, factors);
+        Secret secret = new Secret(tokenHash);
+        return StoredCredentials.fillNew(new TrustedDeviceCredentialModel(data, secret), TYPE, label, createdAt, data,
+                secret);
     }
 
     /**
@@ -98,14 +92,10 @@ public final class TrustedDeviceCredentialModel extends CredentialModel {
     }
 
     private static TrustedDeviceCredentialModel copy(CredentialModel stored, Data data, Secret secret) {
-        TrustedDeviceCredentialModel model = new TrustedDeviceCredentialModel(data, secret);
-        model.setId(stored.getId());
-        model.setType(stored.getType());
+        TrustedDeviceCredentialModel model = StoredCredentials.copyInto(stored,
+                new TrustedDeviceCredentialModel(data, secret));
         // A record without a creation time (an edited import) counts as created long ago: expired.
         model.setCreatedDate(stored.getCreatedDate() == null ? 0L : stored.getCreatedDate());
-        model.setUserLabel(stored.getUserLabel());
-        model.setSecretData(stored.getSecretData());
-        model.setCredentialData(stored.getCredentialData());
         return model;
     }
 

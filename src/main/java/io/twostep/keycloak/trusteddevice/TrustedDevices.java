@@ -29,6 +29,7 @@ import org.keycloak.utils.SecureContextResolver;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -43,9 +44,9 @@ import java.util.stream.Stream;
  * check that decides whether this browser may skip the second step.
  * <p>
  * The cookie holds {@code <credential id>.<secret>}; the secret is 256 random bits from Keycloak's
- * {@link SecretGenerator}, and only its SHA-256 is stored (SECURITY.md S18). Its name carries a digest of realm and
- * user id, and its path is the realm's, so users and realms sharing a browser never overwrite each other's cookie
- * (S19, S20); the lookup is among this user's credentials only, so a copied cookie finds nothing.
+ * {@link SecretGenerator}, and only its SHA-256 is stored (docs/security.md S18). Its name carries a digest of realm
+ * and user id, and its path is the realm's, so users and realms sharing a browser never overwrite each other's
+ * cookie (S19, S20); the lookup is among this user's credentials only, so a copied cookie finds nothing.
  */
 public final class TrustedDevices {
 
@@ -82,13 +83,13 @@ public final class TrustedDevices {
      */
     public static Check check(KeycloakSession session, RealmModel realm, UserModel user,
                               AuthenticationSessionModel authSession, AuthenticationFlowModel topLevelFlow) {
-        int days = TwoStepSettings.fromAttributes(realm.getAttributes()).trustedDeviceDays();
+        Duration lifetime = TwoStepSettings.of(session, realm).trustedDeviceLifetime();
         Cookie cookie = session.getContext().getRequestHeaders().getCookies().get(cookieName(realm, user));
         if (cookie == null || cookie.getValue() == null || cookie.getValue().isEmpty()) {
             return new Check(TrustRules.Verdict.NO_COOKIE, null);
         }
         TrustRules.Request request = request(session, authSession, topLevelFlow);
-        TrustRules.Verdict early = TrustRules.beforeRecord(days, AuthenticatorUtil.isPasswordValidated(authSession),
+        TrustRules.Verdict early = TrustRules.beforeRecord(lifetime, AuthenticatorUtil.isPasswordValidated(authSession),
                 user.getFederationLink() != null, credentialSetUpPending(session, realm, user, authSession), request);
         if (early != null) {
             return new Check(early, null);
@@ -117,7 +118,8 @@ public final class TrustedDevices {
             return new Check(TrustRules.Verdict.WRONG_SECRET, null);
         }
         TrustRules.Verdict verdict = TrustRules.onRecord(device.getCreatedDate(), device.expiresAt(),
-                device.factors(), factorsFingerprint(user), user.isEnabled(), days, request, Time.currentTimeMillis());
+                device.factors(), factorsFingerprint(user), user.isEnabled(), lifetime, request,
+                Time.currentTimeMillis());
         if (verdict.endsTrust()) {
             user.credentialManager().removeStoredCredentialById(device.getId());
             clearCookie(session, realm, user);
@@ -129,30 +131,30 @@ public final class TrustedDevices {
      * Remembers this browser for the user: stores a new record, replaces the one this browser held before, removes
      * expired ones and, beyond {@value #MAX_DEVICES}, the oldest, and sets the cookie.
      *
-     * @param days lifetime in days (1–365), from {@code twoStep.trustedDeviceDays}
+     * @param lifetime the realm's {@code twoStep.trustedDeviceDays} (1–365 days)
      * @return the stored record
      */
     public static TrustedDeviceCredentialModel remember(KeycloakSession session, RealmModel realm, UserModel user,
-                                                        int days) {
+                                                        Duration lifetime) {
         long now = Time.currentTimeMillis();
         forgetThisBrowser(session, realm, user);
-        removeExpired(user, days, now);
+        removeExpired(user, lifetime, now);
         List<TrustedDeviceCredentialModel> kept = list(user);
         kept.stream().skip(MAX_DEVICES - 1L)
                 .forEach(d -> user.credentialManager().removeStoredCredentialById(d.getId()));
         String secret = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(SecretGenerator.getInstance().randomBytes(SECRET_BYTES));
         TrustedDeviceCredentialModel model = TrustedDeviceCredentialModel.create(uniqueLabel(session, user, now),
-                now, TrustRules.expiryFor(days, now), factorsFingerprint(user), sha256(secret));
+                now, TrustRules.expiryFor(lifetime, now), factorsFingerprint(user), sha256(secret));
         CredentialModel stored = user.credentialManager().createStoredCredential(model);
-        setCookie(session, realm, user, stored.getId() + "." + secret, (int) (days * TrustRules.DAY_MS / 1000));
+        setCookie(session, realm, user, stored.getId() + "." + secret, (int) lifetime.toSeconds());
         return TrustedDeviceCredentialModel.from(stored);
     }
 
     /**
      * Identifies the user's password and second factors as they are now: SHA-256 over each credential's type, id
      * and creation time. Changing the password (by the user or an admin), adding, removing or replacing a second
-     * factor, or binding another number all change it, whatever path made the change (SECURITY.md S22).
+     * factor, or binding another number all change it, whatever path made the change (docs/security.md S22).
      *
      * @return base64url SHA-256
      */
@@ -195,7 +197,7 @@ public final class TrustedDevices {
     public static boolean credentialSetUpPending(KeycloakSession session, RealmModel realm, UserModel user,
                                                  AuthenticationSessionModel authSession) {
         SecondFactors factors = SecondFactors.of(user);
-        if (TwoStepPolicy.enrolment(TwoStepSettings.fromAttributes(realm.getAttributes()), factors.app(),
+        if (TwoStepPolicy.enrolment(TwoStepSettings.of(session, realm), factors.app(),
                 factors.sms(), Time.currentTime()).enrolment() != TwoStepPolicy.Enrolment.NONE) {
             return true;
         }
@@ -262,9 +264,9 @@ public final class TrustedDevices {
     }
 
     /** Removes records past their expiry or past the realm's current lifetime. */
-    static void removeExpired(UserModel user, int days, long now) {
+    static void removeExpired(UserModel user, Duration lifetime, long nowMs) {
         list(user).stream()
-                .filter(d -> now >= Math.min(d.expiresAt(), d.getCreatedDate() + days * TrustRules.DAY_MS))
+                .filter(d -> TrustRules.expired(d.getCreatedDate(), d.expiresAt(), lifetime, nowMs))
                 .forEach(d -> user.credentialManager().removeStoredCredentialById(d.getId()));
     }
 

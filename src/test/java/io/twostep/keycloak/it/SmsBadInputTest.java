@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Crafted posts to every field of our pages (missing, repeated, 10 kB, non-ASCII, control characters) and random
- * phone input through the real enrolment page: always a page with a form error, never a 500 (SECURITY.md S28).
+ * phone input through the real enrolment page: always a page with a form error, never a 500 (docs/security.md S28).
  */
 @KeycloakIntegrationTest(config = TwoStepServerConfig.class)
 class SmsBadInputTest extends AbstractJourneyTest {

@@ -60,7 +60,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * "Remember this device" on a real Keycloak with a real browser session: the offer after the second step, the
- * skip, and every way trust must end or be refused (SECURITY.md S18–S25).
+ * skip, and every way trust must end or be refused (docs/security.md S18–S25).
  */
 @KeycloakIntegrationTest(config = TwoStepServerConfig.class)
 class TrustedDeviceJourneyTest extends AbstractJourneyTest {

@@ -1,9 +1,16 @@
 package io.twostep.keycloak.limits;
 
+import io.twostep.keycloak.support.Fakes;
+import io.twostep.keycloak.support.MapScope;
 import org.junit.jupiter.api.Test;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.SingleUseObjectProvider;
+import org.keycloak.models.UserModel;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -160,38 +167,8 @@ class DefaultSmsLimiterTest {
     /** Slots of an hourly budget live until the hour is over, plus a minute; wrong-code slots live a year. */
     @Test
     void slotsLiveUntilTheirWindowIsOver() {
-        java.util.Map<String, Long> lifespans = new java.util.concurrent.ConcurrentHashMap<>();
-        MemorySlots memory = new MemorySlots();
-        SlotCounter.Store recording = new SlotCounter.Store() {
-            @Override
-            public boolean putIfAbsent(String key, long lifespanSeconds) {
-                if (!key.endsWith(".pending")) { // in-flight markers: SlotCounterTest
-                    lifespans.put(key, lifespanSeconds);
-                }
-                return memory.putIfAbsent(key, lifespanSeconds);
-            }
-
-            @Override
-            public boolean contains(String key) {
-                return memory.contains(key);
-            }
-
-            @Override
-            public void stamp(String key, long lifespanSeconds, long epochSeconds) {
-                lifespans.put(key, lifespanSeconds);
-                memory.stamp(key, lifespanSeconds, epochSeconds);
-            }
-
-            @Override
-            public long stampOf(String key) {
-                return memory.stampOf(key);
-            }
-
-            @Override
-            public void remove(String key) {
-                memory.remove(key);
-            }
-        };
+        MemorySlots recording = new MemorySlots();
+        Map<String, Long> lifespans = recording.lifespans();
         DefaultSmsLimiter recorded = new DefaultSmsLimiter(recording, settings);
         assertTrue(recorded.trySend("r", "u", "+4915112340001", "ip", false, START).allowed());
         assertEquals(4, lifespans.size(), "one slot in each of the four budgets: " + lifespans.keySet());
@@ -254,8 +231,8 @@ class DefaultSmsLimiterTest {
     /** The Keycloak-facing methods use the realm's and the user's ids and Keycloak's clock. */
     @Test
     void keycloakFacingMethodsUseTheIdsAndTheServerClock() {
-        org.keycloak.models.RealmModel realm = proxy(org.keycloak.models.RealmModel.class, "realm-1");
-        org.keycloak.models.UserModel user = proxy(org.keycloak.models.UserModel.class, "user-1");
+        RealmModel realm = Fakes.named(RealmModel.class, "realm-1", "demo");
+        UserModel user = Fakes.named(UserModel.class, "user-1", "alice");
         assertEquals(settings, limiter.settings());
         for (int i = 0; i < settings.perUserPerHour(); i++) {
             assertTrue(limiter.trySend(realm, user, "+4915112340001", "ip-" + i, false).allowed());
@@ -271,15 +248,18 @@ class DefaultSmsLimiterTest {
         assertEquals(0, limiter.failures(realm, user).failures());
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> T proxy(Class<T> type, String id) {
-        return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type},
-                (self, method, args) -> {
-                    if (method.getName().equals("getId")) {
-                        return id;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
+    /** The factory reads its options at start-up and gives every session a limiter with them. */
+    @Test
+    void theFactoryGivesEachSessionALimiterWithItsOptions() {
+        DefaultSmsLimiterFactory factory = new DefaultSmsLimiterFactory();
+        factory.init(new MapScope(Map.of("per-user-per-hour", "2")));
+        KeycloakSession session = Fakes.of(KeycloakSession.class, Fakes.answers().returning("singleUseObjects",
+                Fakes.of(SingleUseObjectProvider.class, Fakes.answers())));
+        SmsLimiter created = factory.create(session);
+        assertEquals(2, created.settings().perUserPerHour());
+        assertEquals("default", factory.getId());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> factory.init(new MapScope(Map.of("per-user-per-hour", "0"))), "out of range stops the start");
     }
 
     private static int count(List<Boolean> results) {

@@ -2,6 +2,7 @@ package io.twostep.keycloak.limits;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /** {@link SlotCounter.Store} in memory, atomic like Keycloak's single-use store: for unit tests with real threads. */
 public final class MemorySlots implements SlotCounter.Store {
@@ -9,9 +10,32 @@ public final class MemorySlots implements SlotCounter.Store {
     private static final long NO_STAMP = -1;
 
     private final Map<String, Long> entries = new ConcurrentHashMap<>();
+    private final Map<String, Long> lifespans = new ConcurrentHashMap<>();
+    private volatile Predicate<String> takenElsewhere = key -> false;
+
+    /**
+     * Makes every claim of a matching key fail, as if another request had taken it a moment before.
+     *
+     * @return this store
+     */
+    public MemorySlots takenElsewhere(Predicate<String> keys) {
+        this.takenElsewhere = keys;
+        return this;
+    }
+
+    /** @return the lifespan in seconds each slot and stamp was written with (in-flight markers left out) */
+    public Map<String, Long> lifespans() {
+        return lifespans;
+    }
 
     @Override
     public boolean putIfAbsent(String key, long lifespanSeconds) {
+        if (takenElsewhere.test(key)) {
+            return false;
+        }
+        if (!key.endsWith(".pending")) {
+            lifespans.put(key, lifespanSeconds);
+        }
         return entries.putIfAbsent(key, NO_STAMP) == null;
     }
 
@@ -22,6 +46,7 @@ public final class MemorySlots implements SlotCounter.Store {
 
     @Override
     public void stamp(String key, long lifespanSeconds, long epochSeconds) {
+        lifespans.put(key, lifespanSeconds);
         entries.put(key, epochSeconds);
     }
 

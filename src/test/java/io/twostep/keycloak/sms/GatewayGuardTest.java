@@ -33,7 +33,7 @@ class GatewayGuardTest {
     private GatewayGuard.Send ok() {
         return () -> {
             reached.incrementAndGet();
-            return new SentSms("id", 1);
+            return new SentSms("id");
         };
     }
 

@@ -2,6 +2,8 @@ package io.twostep.keycloak.trusteddevice;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+
 import static io.twostep.keycloak.trusteddevice.TrustRules.Verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,10 +14,15 @@ class TrustRulesTest {
 
     private static final long DAY = 86_400_000L;
     private static final long T0 = 1_800_000_000_000L;
-    private static final TrustRules.Request PLAIN = TrustRules.Request.PLAIN;
+    private static final TrustRules.Request PLAIN = new TrustRules.Request(false, null, null, false, false);
 
     private static Verdict on(long now, int realmDays, String factorsNow, boolean enabled, TrustRules.Request request) {
-        return TrustRules.onRecord(T0, TrustRules.expiryFor(90, T0), "f1", factorsNow, enabled, realmDays, request, now);
+        return TrustRules.onRecord(T0, TrustRules.expiryFor(days(90), T0), "f1", factorsNow, enabled, days(realmDays),
+                request, now);
+    }
+
+    private static Duration days(int days) {
+        return Duration.ofDays(days);
     }
 
     @Test
@@ -40,17 +47,17 @@ class TrustRulesTest {
     void changedFactorsOrADisabledUserEndTrust() {
         assertEquals(Verdict.FACTORS_CHANGED, on(T0 + DAY, 90, "f2", true, PLAIN));
         assertEquals(Verdict.FACTORS_CHANGED,
-                TrustRules.onRecord(T0, T0 + 90 * DAY, null, "f1", true, 90, PLAIN, T0 + DAY));
+                TrustRules.onRecord(T0, T0 + 90 * DAY, null, "f1", true, days(90), PLAIN, T0 + DAY));
         assertEquals(Verdict.USER_DISABLED, on(T0 + DAY, 90, "f1", false, PLAIN));
         assertTrue(Verdict.FACTORS_CHANGED.endsTrust() && Verdict.USER_DISABLED.endsTrust());
     }
 
     @Test
     void freshOrStrongerAuthenticationRequestsAreNeverSatisfiedByTrust() {
-        assertEquals(Verdict.PROMPT_LOGIN, TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(true, null, null, false, false)));
-        assertEquals(Verdict.STEP_UP_REQUESTED, TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, null, 2, false, false)));
-        assertEquals(Verdict.MAX_AGE, TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, 0, null, false, false)));
-        assertNull(TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, 3600, 1, false, false)));
+        assertEquals(Verdict.PROMPT_LOGIN, TrustRules.beforeRecord(days(90), true, false, false, new TrustRules.Request(true, null, null, false, false)));
+        assertEquals(Verdict.STEP_UP_REQUESTED, TrustRules.beforeRecord(days(90), true, false, false, new TrustRules.Request(false, null, 2, false, false)));
+        assertEquals(Verdict.MAX_AGE, TrustRules.beforeRecord(days(90), true, false, false, new TrustRules.Request(false, 0, null, false, false)));
+        assertNull(TrustRules.beforeRecord(days(90), true, false, false, new TrustRules.Request(false, 3600, 1, false, false)));
         assertEquals(Verdict.MAX_AGE, on(T0 + 2 * 3_600_000L, 90, "f1", true, new TrustRules.Request(false, 3600, null, false, false)),
                 "max_age counts from when the second factor was last used on the device");
         assertEquals(Verdict.TRUSTED, on(T0 + 1_000L, 90, "f1", true, new TrustRules.Request(false, 3600, null, false, false)));
@@ -61,18 +68,18 @@ class TrustRulesTest {
     @Test
     void accountActionsReauthenticationAndUserStorageUsersAlwaysGetTheSecondStep() {
         assertEquals(Verdict.ACCOUNT_ACTION,
-                TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, null, null, true, false)));
+                TrustRules.beforeRecord(days(90), true, false, false, new TrustRules.Request(false, null, null, true, false)));
         assertEquals(Verdict.REAUTHENTICATION,
-                TrustRules.beforeRecord(90, true, false, false, new TrustRules.Request(false, null, null, false, true)));
-        assertEquals(Verdict.FEDERATED_USER, TrustRules.beforeRecord(90, true, true, false, PLAIN));
-        assertEquals(Verdict.ENROLMENT_PENDING, TrustRules.beforeRecord(90, true, false, true, PLAIN));
+                TrustRules.beforeRecord(days(90), true, false, false, new TrustRules.Request(false, null, null, false, true)));
+        assertEquals(Verdict.FEDERATED_USER, TrustRules.beforeRecord(days(90), true, true, false, PLAIN));
+        assertEquals(Verdict.ENROLMENT_PENDING, TrustRules.beforeRecord(days(90), true, false, true, PLAIN));
         assertFalse(Verdict.ACCOUNT_ACTION.refusal() || Verdict.ACCOUNT_ACTION.endsTrust());
     }
 
     @Test
     void nothingIsSkippedWithoutThePasswordInThisLoginOrWithTheFeatureOff() {
-        assertEquals(Verdict.NO_PASSWORD_IN_THIS_LOGIN, TrustRules.beforeRecord(90, false, false, false, PLAIN));
-        assertEquals(Verdict.FEATURE_OFF, TrustRules.beforeRecord(0, true, false, false, PLAIN));
+        assertEquals(Verdict.NO_PASSWORD_IN_THIS_LOGIN, TrustRules.beforeRecord(days(90), false, false, false, PLAIN));
+        assertEquals(Verdict.FEATURE_OFF, TrustRules.beforeRecord(days(0), true, false, false, PLAIN));
         assertFalse(Verdict.FEATURE_OFF.endsTrust(), "0 days ignores trust but keeps it");
     }
 
@@ -85,8 +92,8 @@ class TrustRulesTest {
 
     @Test
     void theClockSkewAllowanceEndsExactlyAtFiveMinutes() {
-        assertEquals(Verdict.TRUSTED, on(T0 - TrustRules.CLOCK_SKEW_MS, 90, "f1", true, PLAIN));
-        assertEquals(Verdict.EXPIRED, on(T0 - TrustRules.CLOCK_SKEW_MS - 1, 90, "f1", true, PLAIN));
+        assertEquals(Verdict.TRUSTED, on(T0 - TrustRules.CLOCK_SKEW.toMillis(), 90, "f1", true, PLAIN));
+        assertEquals(Verdict.EXPIRED, on(T0 - TrustRules.CLOCK_SKEW.toMillis() - 1, 90, "f1", true, PLAIN));
         assertEquals(Verdict.EXPIRED, on(T0 + 30 * DAY, 30, "f1", true, PLAIN), "the realm's lifetime, exactly");
         assertEquals(Verdict.TRUSTED, on(T0 + 30 * DAY - 1, 30, "f1", true, PLAIN));
     }

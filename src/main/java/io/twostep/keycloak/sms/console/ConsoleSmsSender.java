@@ -27,6 +27,6 @@ final class ConsoleSmsSender implements SmsSender {
         String id = "console-" + SecretGenerator.getInstance().randomString(8);
         // Development only, refused unless explicitly enabled: the one place a code is meant to reach the log.
         LOG.infof("[DEVELOPMENT SMS %s to %s]%n%s", id, PhoneNumbers.mask(to), text);
-        return new SentSms(id, 1);
+        return new SentSms(id);
     }
 }

@@ -1,17 +1,17 @@
 package io.twostep.keycloak.sms.console;
 
+import io.twostep.keycloak.provider.NoLifecycle;
 import io.twostep.keycloak.sms.SmsSender;
 import io.twostep.keycloak.sms.SmsSenderFactory;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 
 /**
  * The {@code console} SMS sender, for development only: it writes each message, code included, to the server log.
  * It refuses to send unless {@code --spi-sms-sender--console--enabled=true} is set.
  */
-public final class ConsoleSmsSenderFactory implements SmsSenderFactory {
+public final class ConsoleSmsSenderFactory implements SmsSenderFactory, NoLifecycle<SmsSender> {
 
     /** Provider id. */
     public static final String ID = "console";
@@ -32,14 +32,6 @@ public final class ConsoleSmsSenderFactory implements SmsSenderFactory {
             LOG.warn("SMS sender 'console' is enabled: one-time codes are written to the server log. "
                     + "Use it for development only.");
         }
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

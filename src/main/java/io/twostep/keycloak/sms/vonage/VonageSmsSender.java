@@ -105,6 +105,6 @@ final class VonageSmsSender implements SmsSender {
                 throw new SmsSendException(reason, "vonage status " + code, reason == Reason.TEMPORARY);
             }
         }
-        return new SentSms(parts.get(0).getId(), parts.size());
+        return new SentSms(parts.get(0).getId());
     }
 }

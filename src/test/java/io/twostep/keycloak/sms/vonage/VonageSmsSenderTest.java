@@ -136,7 +136,7 @@ class VonageSmsSenderTest {
         assertEquals(before + 1, vonage.to(NUMBER).size());
     }
 
-    /** The SDK's request signing logs the whole message at INFO; our factory silences it (SECURITY.md S11). */
+    /** The SDK's request signing logs the whole message at INFO; our factory silences it (docs/security.md S11). */
     @Test
     void signedRequestsLeaveNoCodeOrNumberInTheSdkLog() throws SmsSendException {
         java.util.logging.Logger vonageRoot = java.util.logging.Logger.getLogger("com.vonage");
