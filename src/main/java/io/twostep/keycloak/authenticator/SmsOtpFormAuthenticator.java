@@ -14,17 +14,20 @@ import io.twostep.keycloak.smscode.SmsCodeSettings;
 import io.twostep.keycloak.smscode.SmsCodeState;
 import io.twostep.keycloak.smscode.SmsCodeStep;
 import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.UriInfo;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.CredentialValidator;
 import org.keycloak.authentication.authenticators.util.AuthenticatorUtils;
+import org.keycloak.common.ClientConnection;
 import org.keycloak.credential.CredentialProvider;
 import org.keycloak.events.Errors;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.services.managers.BruteForceProtector;
 
 import java.util.Optional;
 import java.util.Set;
@@ -39,6 +42,12 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
 
     /** Separates the login's code notes from the enrolment's in the same authentication session. */
     static final String NOTE_PREFIX = "two-step.login";
+
+    /**
+     * Whether the server's brute-force detector takes authentication categories ({@code failedLogin} with a set of
+     * categories, Keycloak 26.7 and later) and so ignores failures reported under other categories.
+     */
+    private static final boolean DETECTOR_HAS_CATEGORIES = detectorHasCategories();
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
@@ -128,12 +137,27 @@ final class SmsOtpFormAuthenticator implements Authenticator, CredentialValidato
         return true;
     }
 
-    /** The detector only counts categories {@code password}, {@code otp}, {@code recovery-authn-codes}. */
+    /**
+     * The detector only counts categories {@code password}, {@code otp}, {@code recovery-authn-codes}, so the
+     * failure is reported under {@code otp}. Keycloak before 26.7 has no categories: there the failure challenge
+     * that follows is counted by Keycloak itself (every failed execution counts), and reporting it here too would
+     * count one wrong code twice within milliseconds, which its quick-login check punishes with a lockout.
+     */
     private static void reportFailureToBruteForce(AuthenticationFlowContext context) {
         RealmModel realm = context.getRealm();
-        if (realm.isBruteForceProtected()) {
+        if (realm.isBruteForceProtected() && DETECTOR_HAS_CATEGORIES) {
             context.getProtector().failedLogin(realm, context.getUser(), context.getConnection(),
                     context.getUriInfo(), Set.of(OTPCredentialModel.TYPE));
+        }
+    }
+
+    private static boolean detectorHasCategories() {
+        try {
+            BruteForceProtector.class.getMethod("failedLogin", RealmModel.class, UserModel.class,
+                    ClientConnection.class, UriInfo.class, Set.class);
+            return true;
+        } catch (NoSuchMethodException before26dot7) {
+            return false;
         }
     }
 

@@ -17,9 +17,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One production-mode Keycloak node of the cluster test: its own copy of the optimized distribution, started with
- * {@code kc.sh start --optimized}, its console output in {@code node-<name>.log}. It can be stopped (SIGTERM, a
- * graceful shutdown), killed (SIGKILL to the whole process tree) and started again with the same options.
+ * One Keycloak server run from an unpacked distribution with {@code kc.sh}: a production-mode node of the cluster
+ * test (its own copy of the optimized distribution, {@code kc.sh start --optimized}) or the smoke test's server on
+ * another Keycloak version ({@code kc.sh start-dev}). Its console output goes to {@code node-<name>.log} beside its
+ * home. It can be stopped (SIGTERM, a graceful shutdown), killed (SIGKILL to the whole process tree) and started
+ * again with the same options.
  */
 public final class KeycloakNode {
 
@@ -33,6 +35,7 @@ public final class KeycloakNode {
     private final Path home;
     private final int httpPort;
     private final int managementPort;
+    private final List<String> command;
     private final List<String> options;
     private final Map<String, String> environment;
     private Process process;
@@ -48,6 +51,22 @@ public final class KeycloakNode {
      */
     public KeycloakNode(String name, Path home, int httpPort, int managementPort, List<String> options,
                         Map<String, String> environment) {
+        this(name, home, httpPort, managementPort, List.of("start", "--optimized"), options, environment);
+    }
+
+    /**
+     * @param name           short name used in logs and reports
+     * @param home           the server's own Keycloak home (built already, for {@code start --optimized})
+     * @param httpPort       HTTP port
+     * @param managementPort management port ({@code /health}, {@code /metrics}); the server needs
+     *                       {@code --health-enabled=true} for {@link #awaitReady}
+     * @param command        the {@code kc.sh} command, e.g. {@code start-dev}
+     * @param options        options after the command
+     * @param environment    extra environment (bootstrap admin)
+     */
+    public KeycloakNode(String name, Path home, int httpPort, int managementPort, List<String> command,
+                        List<String> options, Map<String, String> environment) {
+        this.command = List.copyOf(command);
         this.name = name;
         this.home = home;
         this.httpPort = httpPort;
@@ -58,7 +77,8 @@ public final class KeycloakNode {
 
     /** Starts the node (does not wait: see {@link #awaitReady}). Each start appends to the node's log. */
     public synchronized void start() throws IOException {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start", "--optimized"));
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/kc.sh").toString()));
+        command.addAll(this.command);
         command.addAll(options);
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
