@@ -41,6 +41,7 @@ public final class TrustedDeviceOfferFactory extends PolicyStepFactory implement
         if (days <= 0 || accountAction || federated || setUpPending
                 || !SecondStepEvidence.inThisLogin(context.getSession(), context.getRealm(),
                 context.getAuthenticationSession())) {
+            LoginEventDetails.restore(context); // the login may end in this request: keep earlier steps' details
             context.success();
             return;
         }
