@@ -243,6 +243,24 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         assertEquals(1, devices("td-remember").size(), "no new offer after a skip");
     }
 
+    /** The offer follows a second step only: not a password-only login, not the login that enrols a first factor. */
+    @Test
+    void noOfferWhereNoSecondStepRan() {
+        TestUsers.plain(realm.admin(), "td-no-factor");
+        passwordStep("td-no-factor");
+        assertLoggedInWithoutOffer();
+
+        startOver();
+        String number = TestUsers.newNumber();
+        TestUsers.needingEnrolment(realm.admin(), "td-enrolling", null);
+        passwordStep("td-enrolling");
+        phonePage.submitNumber(number);
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedInWithoutOffer();
+        assertTrue(devices("td-no-factor").isEmpty());
+        assertTrue(devices("td-enrolling").isEmpty());
+    }
+
     @Test
     void notTickedAsksAgain() {
         String number = smsUser("td-not-ticked");
