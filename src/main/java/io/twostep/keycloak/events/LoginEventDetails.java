@@ -20,11 +20,14 @@ public final class LoginEventDetails {
     private LoginEventDetails() {
     }
 
-    /** Adds a detail to this request's event and keeps it for a later request of the same login. */
+    /**
+     * Adds a detail to this request's event, together with those kept from earlier requests of the same login (so
+     * a login that ends in this request loses none), and keeps it for a later request.
+     */
     public static void add(AuthenticationFlowContext context, String key, String value) {
-        context.getEvent().detail(key, value);
         Map<String, String> kept = kept(context);
         kept.put(key, value);
+        kept.forEach((k, v) -> context.getEvent().detail(k, v));
         try {
             context.getAuthenticationSession().setAuthNote(NOTE, JsonSerialization.writeValueAsString(kept));
         } catch (IOException e) {

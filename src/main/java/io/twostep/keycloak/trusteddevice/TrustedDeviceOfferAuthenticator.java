@@ -36,6 +36,7 @@ final class TrustedDeviceOfferAuthenticator extends PolicyStepAuthenticator {
         if (settings.trustedDeviceDays() <= 0 || accountAction || federated || setUpPending
                 || !SecondStepEvidence.inThisLogin(context.getSession(), context.getRealm(),
                 context.getAuthenticationSession())) {
+            LoginEventDetails.restore(context); // the login may end in this request: keep earlier steps' details
             context.success();
             return;
         }

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.keycloak.representations.idm.AdminEventRepresentation;
 import org.keycloak.representations.idm.AuthenticationExecutionInfoRepresentation;
 import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.representations.idm.IdentityProviderRepresentation;
 import org.keycloak.representations.idm.PartialImportRepresentation;
+import org.keycloak.representations.idm.RealmEventsConfigRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 import org.keycloak.testframework.annotations.InjectRealm;
@@ -209,6 +211,7 @@ class RealmSetupTest {
 
     @Test
     void theSafetyNetStopsALoginWhenAnAdminEditedTheFlowToSkipTheSteps() throws Exception {
+        storeEvents();
         call("POST", "two-step/setup", null, 200);
         call("PUT", "two-step", "{\"required\":true,\"method\":\"any\"}", 200);
         String number = TestUsers.newNumber();
@@ -228,6 +231,7 @@ class RealmSetupTest {
                 + "administrator.", driver.findElement(By.cssSelector("#kc-error-message .instruction")).getText());
         assertNotLoggedIn();
         assertTrue(vonage.to(number).isEmpty(), "no second step ran");
+        assertSecondStepMissing("edited-flow", "no_second_step");
 
         // A user without any factor is sent to enrol instead of being let in.
         startOver();
@@ -243,6 +247,7 @@ class RealmSetupTest {
      */
     @Test
     void theSafetyNetJudgesSsoLoginsByHowTheirSessionBegan() throws Exception {
+        storeEvents();
         call("POST", "two-step/setup", null, 200);
         String number = TestUsers.newNumber();
         user("sso-user", number);
@@ -268,6 +273,7 @@ class RealmSetupTest {
         assertEquals("Your session began without the second step this site now requires. Please sign in again.",
                 driver.findElement(By.cssSelector("#kc-error-message .instruction")).getText());
         assertNotLoggedIn();
+        assertSecondStepMissing("sso-user", "session_without_second_step");
 
         passwordStep("sso-user"); // the session is gone: password, then the code
         codePage.assertCurrent();
@@ -541,6 +547,25 @@ class RealmSetupTest {
         }
         driver.waiting().waitForOAuthCallback();
         assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
+    }
+
+    /** Saves this realm's user events (a new realm saves none), so a test can read them back. */
+    private void storeEvents() {
+        RealmEventsConfigRepresentation events = realm.admin().getRealmEventsConfig();
+        events.setEventsEnabled(true);
+        realm.admin().updateRealmEventsConfig(events);
+    }
+
+    /** The safety net's refusal is a {@code LOGIN_ERROR} event with {@code two_step_event=second_step_missing}. */
+    private void assertSecondStepMissing(String username, String reason) {
+        String userId = realm.admin().users().searchByUsername(username, true).get(0).getId();
+        List<EventRepresentation> errors = realm.admin().getEvents(List.of("LOGIN_ERROR"), null, userId, null, null,
+                null, 0, 10);
+        EventRepresentation refused = errors.stream().filter(e -> "two_step_second_step_missing".equals(e.getError()))
+                .findFirst().orElseThrow(() -> new AssertionError("no second_step_missing event in "
+                        + errors.stream().map(e -> e.getError() + " " + e.getDetails()).toList()));
+        assertEquals("second_step_missing", refused.getDetails().get("two_step_event"));
+        assertEquals(reason, refused.getDetails().get("reason"));
     }
 
     private void assertNotLoggedIn() {

@@ -103,7 +103,9 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
             comeFrom("198.51.100." + (ADDRESSES.incrementAndGet() % 250));
             startOver();
             passwordStep(i % 2 == 0 ? "limit-number-a" : "limit-number-b");
+            codePage.assertCurrent();
             assertTrue(codePage.errorMessage().isEmpty(), "send " + (i + 1) + " is within the limit");
+            assertEquals(i + 1, vonage.to(shared).size(), "send " + (i + 1) + " went out");
         }
         startOver();
         passwordStep("limit-number-b");

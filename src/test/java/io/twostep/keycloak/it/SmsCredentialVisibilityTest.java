@@ -76,6 +76,12 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
         assertEquals(400, refused.getStatusCode());
         assertEquals("invalid_grant", refused.getError());
         assertEquals(null, refused.getAccessToken());
+        String userId = TestUsers.id(realm.admin(), "grant-sms");
+        EventRepresentation event = single(realm.admin().getEvents(List.of("LOGIN_ERROR"), null, userId, null, null,
+                null, 0, 10), "direct_grant_refused");
+        assertEquals("invalid_user_credentials", event.getError());
+        assertEquals(0, ((Number) realm.admin().attackDetection().bruteForceUserStatus(userId).get("numFailures"))
+                .intValue(), "not counted by brute-force detection: the password was right");
 
         TestUsers.withBoundNumberAndTotp(realm.admin(), "grant-sms-app", TestUsers.newNumber());
         assertEquals(null, oauth.doPasswordGrantRequest("grant-sms-app", TestUsers.PASSWORD).getAccessToken(),

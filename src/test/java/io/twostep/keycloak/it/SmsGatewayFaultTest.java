@@ -37,25 +37,36 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
     private static final String ADMINISTRATOR =
             "Text messages cannot be sent at the moment. Please contact your administrator.";
 
+    /**
+     * Each Vonage answer of the README's table: what the user reads, the event's reason, and how many requests
+     * reached the gateway (2 where the refusal surely sent nothing and is retried once; 1 where the SMS may have
+     * gone out or the refusal is final).
+     */
     static Stream<Arguments> faults() {
         return Stream.of(
-                Arguments.of("status-1", new Behaviour.Status(1, "Throttled"), TRY_LATER, "temporary"),
-                Arguments.of("status-3", new Behaviour.Status(3, "Invalid to parameter"), CANNOT_RECEIVE, "invalid_number"),
-                Arguments.of("status-6", new Behaviour.Status(6, "Invalid message"), CANNOT_RECEIVE, "invalid_number"),
-                Arguments.of("status-7", new Behaviour.Status(7, "Number barred"), CANNOT_RECEIVE, "invalid_number"),
-                Arguments.of("status-9", new Behaviour.Status(9, "Partner quota exceeded"), ADMINISTRATOR, "configuration"),
-                Arguments.of("status-15", new Behaviour.Status(15, "Illegal sender address"), ADMINISTRATOR, "configuration"),
-                Arguments.of("status-29", new Behaviour.Status(29, "Non-whitelisted destination"), ADMINISTRATOR, "configuration"),
-                Arguments.of("http-401", new Behaviour.Http(401), ADMINISTRATOR, "configuration"),
-                Arguments.of("http-500", new Behaviour.Http(500), TRY_LATER, "provider_down"),
-                Arguments.of("not-json", new Behaviour.NotJson(), TRY_LATER, "provider_down"),
+                Arguments.of("status-1", new Behaviour.Status(1, "Throttled"), TRY_LATER, "temporary", 2),
+                Arguments.of("status-3", new Behaviour.Status(3, "Invalid to parameter"), CANNOT_RECEIVE, "invalid_number", 1),
+                Arguments.of("status-6", new Behaviour.Status(6, "Invalid message"), CANNOT_RECEIVE, "invalid_number", 1),
+                Arguments.of("status-7", new Behaviour.Status(7, "Number barred"), CANNOT_RECEIVE, "invalid_number", 1),
+                Arguments.of("status-9", new Behaviour.Status(9, "Partner quota exceeded"), ADMINISTRATOR, "configuration", 1),
+                Arguments.of("status-15", new Behaviour.Status(15, "Illegal sender address"), ADMINISTRATOR, "configuration", 1),
+                Arguments.of("status-29", new Behaviour.Status(29, "Non-whitelisted destination"), ADMINISTRATOR, "configuration", 1),
+                Arguments.of("status-33", new Behaviour.Status(33, "Number de-activated"), CANNOT_RECEIVE, "invalid_number", 1),
+                Arguments.of("status-4", new Behaviour.Status(4, "Invalid credentials"), ADMINISTRATOR, "configuration", 1),
+                Arguments.of("status-5", new Behaviour.Status(5, "Internal error"), TRY_LATER, "temporary", 2),
+                Arguments.of("http-401", new Behaviour.Http(401), ADMINISTRATOR, "configuration", 1),
+                Arguments.of("http-429", new Behaviour.Http(429), TRY_LATER, "temporary", 2),
+                // A long text goes in parts: the first accepted, the second refused for lack of credit.
+                Arguments.of("parts-0-9", new Behaviour.Parts(List.of(0, 9)), ADMINISTRATOR, "configuration", 1),
+                Arguments.of("http-500", new Behaviour.Http(500), TRY_LATER, "provider_down", 2),
+                Arguments.of("not-json", new Behaviour.NotJson(), TRY_LATER, "provider_down", 1),
                 Arguments.of("timeout", new Behaviour.Slow(TwoStepServerConfig.VONAGE_TIMEOUT_MS + 1500L), TRY_LATER,
-                        "provider_down"));
+                        "provider_down", 1));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("faults")
-    void loginStopsWithAMessageByKind(String row, Behaviour fault, String message, String reason) {
+    void loginStopsWithAMessageByKind(String row, Behaviour fault, String message, String reason, int attempts) {
         String username = "fault-" + row;
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumber(realm.admin(), username, number);
@@ -64,10 +75,12 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
 
         codePage.assertCurrent();
         assertEquals(message, codePage.errorMessage().orElseThrow());
+        assertEquals(attempts, vonage.to(number).size(), "requests that reached the gateway");
         assertNotLoggedIn();
         codePage.enterCode("123456"); // whatever a guesser types, there is no code to match
         codePage.assertCurrent();
         assertNotLoggedIn();
+        assertEquals(attempts, vonage.to(number).size(), "a wrong code sends nothing");
 
         List<EventRepresentation> failed = realm.admin()
                 .getEvents(List.of("CUSTOM_REQUIRED_ACTION_ERROR"), null, TestUsers.id(realm.admin(), username),
@@ -76,6 +89,24 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
         assertEquals("sms_send_failed", failed.get(0).getError());
         assertEquals(reason, failed.get(0).getDetails().get("reason"));
         assertFalse(failed.get(0).getDetails().toString().contains(FakeVonage.API_SECRET));
+    }
+
+    /** A text Vonage sends in two parts, both accepted: the code arrives and the login completes. */
+    @Test
+    void aMessageInTwoAcceptedPartsLogsIn() {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumber(realm.admin(), "fault-parts-ok", number);
+        vonage.behave(new Behaviour.Parts(List.of(0, 0)));
+        passwordStep("fault-parts-ok");
+        codePage.assertCurrent();
+        assertTrue(codePage.errorMessage().isEmpty(), () -> codePage.errorMessage().orElseThrow());
+        assertEquals(1, vonage.to(number).size());
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+        EventRepresentation sent = realm.admin().getEvents(List.of("CUSTOM_REQUIRED_ACTION"), null,
+                TestUsers.id(realm.admin(), "fault-parts-ok"), null, null, null, 0, 10).get(0);
+        assertEquals("sms_code_sent", sent.getDetails().get("two_step_event"));
+        assertTrue(sent.getDetails().get("sms_message_id").startsWith("fake-part-"), sent.getDetails().toString());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.twostep.keycloak.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.support.DemoRealmCopy;
+import io.twostep.keycloak.support.IssuedSecrets;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
@@ -242,6 +243,39 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         assertEquals(1, devices("td-remember").size(), "no new offer after a skip");
     }
 
+    /**
+     * The offer follows a second step only. With the policy on, the offer step is reached by users who postpone
+     * their enrolment and by users who enrol now (their set-up runs after the flow): neither is offered.
+     */
+    @Test
+    void noOfferWhereNoSecondStepRan() throws Exception {
+        String token = adminToken();
+        try {
+            assertEquals(200, adminCall("PUT", "two-step", "{\"required\":true,\"method\":\"any\","
+                    + "\"enrolmentGraceDays\":7}", token, "application/json").statusCode());
+            TestUsers.plain(realm.admin(), "td-later");
+            passwordStep("td-later");
+            assertEquals("login-two-step-enrolment", driver.page().getCurrentPageId());
+            driver.findElement(By.id("two-step-set-up-later")).click();
+            assertLoggedInWithoutOffer();
+
+            startOver();
+            assertEquals(200, adminCall("PUT", "two-step", "{\"enrolmentGraceDays\":0}", token, "application/json")
+                    .statusCode());
+            TestUsers.plain(realm.admin(), "td-enrolling");
+            String number = TestUsers.newNumber();
+            passwordStep("td-enrolling");
+            phonePage.submitNumber(number);
+            codePage.enterCode(vonage.last(number).code());
+            assertLoggedInWithoutOffer();
+        } finally {
+            adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\",\"enrolmentGraceDays\":0}",
+                    token, "application/json");
+        }
+        assertTrue(devices("td-later").isEmpty());
+        assertTrue(devices("td-enrolling").isEmpty());
+    }
+
     @Test
     void notTickedAsksAgain() {
         String number = smsUser("td-not-ticked");
@@ -270,8 +304,12 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
         assertLoggedIn();
     }
 
+    /**
+     * A lifetime of 0 turns the feature off: no offer, existing trust ignored but kept (the login event says why),
+     * and raising the lifetime again restores it: the same cookie skips the code once more.
+     */
     @Test
-    void realmSetToZeroDaysIgnoresTrustAndOffersNothing() throws Exception {
+    void realmSetToZeroDaysIgnoresTrustOffersNothingAndRestoresItWhenRaised() throws Exception {
         String number = smsUser("td-zero");
         loginWithCode("td-zero", number, true);
         logOutKeepingTrust();
@@ -283,9 +321,82 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
             codePage.enterCode(vonage.last(number).code());
             assertLoggedIn(); // no offer page
             assertEquals(1, devices("td-zero").size(), "kept, only ignored, while the feature is off");
+            List<EventRepresentation> logins = userEvents("td-zero", "LOGIN");
+            assertTrue(logins.stream().anyMatch(e -> "feature_off".equals(e.getDetails().get("trusted_device_not_applied"))),
+                    () -> "trusted_device_not_applied=feature_off in " + logins.stream().map(e -> e.getDetails()).toList());
+
+            assertEquals(200, adminCall("PUT", "two-step", "{\"trustedDeviceDays\": 90}", token, "application/json")
+                    .statusCode());
+            logOutKeepingTrust();
+            assertSkipsTheCode("td-zero", number); // the same cookie, trusted again
         } finally {
             adminCall("PUT", "two-step", "{\"trustedDeviceDays\": 90}", token, "application/json");
         }
+    }
+
+    /** Adding a second factor (here the app, set up by the user) ends trust given before it. */
+    @Test
+    void addingASecondFactorEndsTrust() {
+        String number = smsUser("td-factor-added");
+        loginWithCode("td-factor-added", number, true);
+        logOutKeepingTrust();
+        assertSkipsTheCode("td-factor-added", number); // control: before the change, this browser skips the code
+
+        logOutKeepingTrust();
+        oauth.loginForm().kcAction("CONFIGURE_TOTP").open();
+        loginPage.fillLogin("td-factor-added", TestUsers.PASSWORD);
+        loginPage.submit();
+        codePage.assertCurrent(); // an account action never skips the second step
+        codePage.enterCode(vonage.last(number).code());
+        assertEquals("login-login-config-totp", driver.page().getCurrentPageId());
+        String secret = driver.findElement(By.id("totpSecret")).getAttribute("value");
+        IssuedSecrets.text(secret); // the log scan looks for it too
+        driver.findElement(By.id("totp")).sendKeys(new TimeBasedOTP().generateTOTP(secret));
+        driver.findElement(By.id("saveTOTPBtn")).click();
+        driver.waiting().waitForOAuthCallback();
+        assertEquals(1, realm.admin().users().get(TestUsers.id(realm.admin(), "td-factor-added")).credentials()
+                .stream().filter(c -> "otp".equals(c.getType())).count(), "the app was added");
+
+        logOutKeepingTrust();
+        passwordStep("td-factor-added");
+        assertSecondStepAsked();
+        assertEquals("factors_changed", refusals("td-factor-added").get(0).getDetails().get("reason"));
+        assertTrue(devices("td-factor-added").isEmpty(), "the void record is removed");
+        assertTrue(trustCookies().isEmpty(), "and its cookie expired");
+    }
+
+    /** Removing a second factor (here an admin removes the app of a user with app and SMS) ends trust too. */
+    @Test
+    void removingASecondFactorEndsTrust() {
+        String number = TestUsers.newNumber();
+        TestUsers.withBoundNumberAndTotp(realm.admin(), "td-factor-removed", number);
+        passwordStep("td-factor-removed");
+        if ("login-login-otp".equals(driver.page().getCurrentPageId())) {
+            driver.findElement(By.id("otp")).sendKeys(new TimeBasedOTP().generateTOTP(TestUsers.TOTP_SECRET));
+            driver.findElement(By.id("kc-login")).click();
+        } else {
+            codePage.enterCode(vonage.last(number).code());
+        }
+        offerPage.assertCurrent();
+        offerPage.answer(true);
+        assertLoggedIn();
+        logOutKeepingTrust();
+        assertSkipsTheCode("td-factor-removed", number); // control: before the change, this browser skips it
+
+        var user = realm.admin().users().get(TestUsers.id(realm.admin(), "td-factor-removed"));
+        user.credentials().stream().filter(c -> "otp".equals(c.getType()))
+                .forEach(c -> user.removeCredential(c.getId()));
+        logOutKeepingTrust();
+        assertAsksForTheCode("td-factor-removed");
+        assertEquals("factors_changed", refusals("td-factor-removed").get(0).getDetails().get("reason"));
+        assertTrue(devices("td-factor-removed").isEmpty(), "the void record is removed");
+    }
+
+    /** Not logged in, and on one of the second step's pages (the SMS code or the app's code). */
+    private void assertSecondStepAsked() {
+        assertNotLoggedIn();
+        String page = driver.page().getCurrentPageId();
+        assertTrue(Set.of("login-sms-otp-form", "login-login-otp").contains(page), "second step expected, got " + page);
     }
 
     @Test
@@ -607,6 +718,7 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
     void theTwentyFirstDeviceForgetsTheOldest() {
         String number = smsUser("td-cap");
         Set<Cookie> oldest = null;
+        Set<Cookie> secondOldest = null;
         try {
             for (int i = 0; i < 21; i++) {
                 timeOffSet.set((i / 9) * 3_700 + i); // past the hourly SMS budget, and each device a second newer
@@ -614,12 +726,19 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
                 loginWithCode("td-cap", number, true);
                 if (i == 0) {
                     oldest = trustCookies();
+                } else if (i == 1) {
+                    secondOldest = trustCookies();
                 }
             }
             assertEquals(20, devices("td-cap").size(), "at most 20 devices");
             startOver();
             oldest.forEach(driver.cookies()::add);
             assertAsksForTheCode("td-cap");
+            assertEquals("unknown_device", refusals("td-cap").get(0).getDetails().get("reason"));
+            // Control: the second oldest, now the oldest kept, still skips the code.
+            startOver();
+            secondOldest.forEach(driver.cookies()::add);
+            assertSkipsTheCode("td-cap", number);
         } finally {
             timeOffSet.set(0);
         }

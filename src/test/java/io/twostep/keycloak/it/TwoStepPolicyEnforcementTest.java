@@ -4,6 +4,7 @@ import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.testframework.annotations.KeycloakIntegrationTest;
 import org.keycloak.testframework.remote.timeoffset.InjectTimeOffSet;
 import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
@@ -11,6 +12,7 @@ import org.keycloak.models.utils.TimeBasedOTP;
 import org.openqa.selenium.By;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 
@@ -115,6 +117,14 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
             assertEquals("Signing in needs a second step that cannot be set up at the moment. Please contact your "
                     + "administrator.", driver.findElement(By.cssSelector("#kc-error-message .instruction")).getText());
             assertNotLoggedIn();
+            List<EventRepresentation> errors = realm.admin().getEvents(List.of("LOGIN_ERROR"), null,
+                    TestUsers.id(realm.admin(), "policy-no-action"), null, null, null, 0, 10);
+            EventRepresentation refused = errors.stream()
+                    .filter(e -> "two_step_enrolment_unavailable".equals(e.getError())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no enrolment_unavailable event in "
+                            + errors.stream().map(e -> e.getError() + " " + e.getDetails()).toList()));
+            assertEquals("enrolment_unavailable", refused.getDetails().get("two_step_event"));
+            assertEquals("configure-sms-otp", refused.getDetails().get("required_action"));
         } finally {
             action.setEnabled(true);
             realm.admin().flows().updateRequiredAction("configure-sms-otp", action);
