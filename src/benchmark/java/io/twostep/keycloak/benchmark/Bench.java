@@ -27,6 +27,10 @@ final class Bench {
     static volatile int rounds = 150;
     /** Seconds of each stretch of one kind at 20 users. */
     static volatile int sliceSeconds = 15;
+    /** When set, TOTP and SMS logins are profiled with JFR after the measured stages; otherwise {@code null}. */
+    static volatile Profiler profiler;
+    /** Seconds of each profiled stretch (20 users, one kind). */
+    static final int PROFILE_SECONDS = 20;
 
     private Bench() {
     }

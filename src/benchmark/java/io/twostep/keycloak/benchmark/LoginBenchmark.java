@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the demo realm and the fake gateway, accounts of each kind, then Gatling's {@link LoginSimulation} and
  * {@link GatewayOutageSimulation} in this JVM (so that the SMS logins can read their codes from the fake gateway),
  * then the table. Gatling's HTML reports go to {@code target/gatling/}, the table to standard output and
- * {@code target/benchmark/summary.md}.
+ * {@code target/benchmark/summary.md}. With {@code -Dbenchmark.profile=true}, TOTP and SMS logins are also recorded
+ * with JFR on the server, and {@code target/benchmark/profile-*.txt} say where their CPU time went.
  *
  * <p>Fails only when logins that must work did not (password, TOTP, remembered device, SMS with the gateway up), or
  * when the outage run let anything but SMS sends fail, or a failed send took longer than the timeout or left the
@@ -62,6 +63,8 @@ class LoginBenchmark {
         KeycloakProcess keycloak = KeycloakProcess.find();
         Bench.recorder = new Recorder(keycloak);
         Path results = Path.of(System.getProperty("twostep.benchmark.results", "target/gatling")).toAbsolutePath();
+        Path benchmarkDir = Path.of("target", "benchmark").toAbsolutePath();
+        Bench.profiler = Boolean.getBoolean("twostep.benchmark.profile") ? new Profiler(keycloak, benchmarkDir) : null;
         String load = Files.readString(Path.of("/proc/loadavg")).trim();
 
         gatling(LoginSimulation.class, results);
@@ -74,10 +77,19 @@ class LoginBenchmark {
                 + "\n" + report.renderOutage(SENDER_TIMEOUT_MS)
                 + "\nLoad average after the run: " + Files.readString(Path.of("/proc/loadavg")).trim() + "\n"
                 + "Gatling's HTML reports: " + results + "\n";
+        if (Bench.profiler != null) {
+            for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {
+                String series = LoginSimulation.PROFILE + kind.name().toLowerCase(java.util.Locale.ROOT);
+                String profile = Profiler.summarise(benchmarkDir.resolve(series + ".jfr"), kind.label,
+                        Bench.recorder.finished(series, kind));
+                Files.writeString(benchmarkDir.resolve(series + ".txt"), profile);
+                summary += "\nProfile (" + benchmarkDir.resolve(series + ".txt") + "):\n"
+                        + profile.lines().limit(25).collect(java.util.stream.Collectors.joining("\n")) + "\n";
+            }
+        }
         System.out.println(summary);
-        Path file = Path.of("target", "benchmark", "summary.md");
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, summary);
+        Files.createDirectories(benchmarkDir);
+        Files.writeString(benchmarkDir.resolve("summary.md"), summary);
 
         Recorder r = Bench.recorder;
         for (String series : List.of(LoginSimulation.ONE_USER, LoginSimulation.TWENTY_USERS, LoginSimulation.MIXED)) {

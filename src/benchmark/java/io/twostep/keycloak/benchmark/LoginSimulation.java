@@ -29,6 +29,8 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  *     the server's CPU time read around each login;</li>
  *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, the
  *     kinds in turn twice (forward, then backward), the server's CPU time read around each stretch;</li>
+ *     <li>only with profiling on ({@link Bench#profiler}): 20 users of TOTP, then of SMS, for
+ *     {@link Bench#PROFILE_SECONDS} s each, with a JFR recording of the server around each;</li>
  *     <li>{@value #MIXED} and {@value #SLOW}: 20 concurrent users, the kinds in turn, with the fake gateway
  *     answering at once, then answering a quarter of the SMS accounts only after 10 s.</li>
  * </ol>
@@ -38,6 +40,8 @@ public class LoginSimulation extends Simulation {
     static final String ONE_USER = "1 user";
     static final String TWENTY_USERS = "20 users";
     static final String MIXED = "20 users, mixed";
+    /** Series of the profiled stretches, followed by the kind. */
+    static final String PROFILE = "profile-";
     static final String SLOW = "20 users, mixed, 10 s gateway delay for a quarter of SMS accounts";
     /** The fake gateway's delay for the slow accounts, in milliseconds. */
     static final long SLOW_MS = 10_000;
@@ -73,6 +77,16 @@ public class LoginSimulation extends Simulation {
                 stage(scenario(name(TWENTY_USERS + ": " + kind.label)).exec(Logins.login(kind, TWENTY_USERS, false))
                         .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.sliceSeconds))));
                 mark("end", () -> Bench.recorder.endSlice(TWENTY_USERS, kind));
+            }
+        }
+
+        if (Bench.profiler != null) {
+            for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {
+                String series = PROFILE + kind.name().toLowerCase(java.util.Locale.ROOT);
+                mark("profile start", () -> Bench.profiler.start(series));
+                stage(scenario(name(series)).exec(Logins.login(kind, series, false))
+                        .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.PROFILE_SECONDS))));
+                mark("profile stop", () -> Bench.profiler.stop(series));
             }
         }
 
