@@ -17,6 +17,8 @@ final class Bench {
     static final String REDIRECT_URI = "http://localhost:8081/callback";
 
     static volatile String serverUrl;
+    /** The management endpoint (port 9000), for {@code /metrics}. */
+    static volatile String managementUrl = "http://localhost:9000";
     static volatile String realmName;
     static volatile Recorder recorder;
     static final Map<Kind, UserPool> POOLS = new EnumMap<>(Kind.class);

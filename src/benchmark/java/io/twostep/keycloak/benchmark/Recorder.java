@@ -22,7 +22,10 @@ final class Recorder {
     record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, int logins) {
     }
 
-    /** An SMS login stopped by a failed send: the time until the user saw the message, in nanoseconds. */
+    /**
+     * An SMS login stopped by a failed send: the time from the password's post (which sends the SMS) until the user
+     * saw the message, in nanoseconds.
+     */
     record SendFailure(String series, long nanos, boolean messageShown) {
     }
 

@@ -59,12 +59,15 @@ final class Report {
                     recorder.finished(mixed, kind), recorder.finished(slow, kind)));
         }
         List<Recorder.SendFailure> slowFailures = recorder.sendFailures(slow);
-        out.append(String.format(Locale.ROOT, "%nSlow run: %d SMS logins stopped with \"%s\" after %s (median) / %s (max); "
-                        + "SMS send failures at once: %d; failed logins: %s.%n",
-                slowFailures.size(), Logins.TRY_LATER,
-                ms(median(slowFailures.stream().mapToLong(Recorder.SendFailure::nanos).toArray())),
-                ms(max(slowFailures.stream().mapToLong(Recorder.SendFailure::nanos).toArray())),
-                recorder.sendFailures(mixed).size(), failures(mixed, slow)));
+        long[] failureNanos = slowFailures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
+        long atOnce = Arrays.stream(failureNanos).filter(n -> n < 1_000_000_000L).count();
+        out.append(String.format(Locale.ROOT, "%nSlow run: %d SMS logins stopped with \"%s\", %d of them after the "
+                        + "sender's timeout (median %s ms, max %s ms from the password's post) and %d at once (the "
+                        + "circuit breaker open, or every send slot busy); failed sends with the gateway answering at "
+                        + "once: %d; failed logins: %s.%n",
+                slowFailures.size(), Logins.TRY_LATER, failureNanos.length - atOnce,
+                ms(median(Arrays.stream(failureNanos).filter(n -> n >= 1_000_000_000L).toArray())),
+                ms(max(failureNanos)), atOnce, recorder.sendFailures(mixed).size(), failures(mixed, slow)));
         return out.toString();
     }
 
@@ -93,7 +96,8 @@ final class Report {
                         + "| %d / %d / %d |%n",
                 recorder.finished(up, Kind.SMS), recorder.failed(up, Kind.SMS), recorder.sendFailures(up).size(),
                 recorder.finished(down, Kind.SMS), recorder.failed(down, Kind.SMS), failures.size()));
-        text.append(String.format(Locale.ROOT, "| SMS failed send: time to the message, median / max (ms) | | %s / %s |%n",
+        text.append(String.format(Locale.ROOT, "| SMS failed send: from the password's post to the message, median / max "
+                        + "(ms) | | %s / %s |%n",
                 ms(median(failureNanos)), ms(max(failureNanos))));
         text.append(String.format(Locale.ROOT, "%nTOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
