@@ -22,13 +22,11 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
-import org.keycloak.theme.Theme;
 import org.keycloak.urls.UrlType;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
@@ -68,6 +66,7 @@ public final class SmsCodeStep {
     /** Longest code input looked at, in characters; longer input is refused as malformed. */
     private static final int MAX_INPUT = 64;
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+    private static final Pattern TAGS = Pattern.compile("<[^>]*>");
     private static final Logger LOG = Logger.getLogger(SmsCodeStep.class);
     private static final AtomicBoolean HOST_WARNING = new AtomicBoolean();
 
@@ -335,16 +334,14 @@ public final class SmsCodeStep {
 
     private String smsText(String code) throws SmsSendException {
         Locale locale = session.getContext().resolveLocale(user);
-        Properties messages;
+        String pattern;
         try {
-            messages = session.theme().getTheme(Theme.Type.LOGIN).getEnhancedMessages(realm, locale);
+            pattern = SmsTextPatterns.pattern(session, realm, locale);
         } catch (IOException e) {
             throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "login theme messages unreadable");
         }
-        String pattern = messages.getProperty(SmsText.MESSAGE_KEY,
-                "{0}: your login code is {1}. It is valid for {2} minutes. Do not share it with anyone.");
         String brand = realm.getDisplayName() == null || realm.getDisplayName().isBlank()
-                ? realm.getName() : realm.getDisplayName().replaceAll("<[^>]*>", "");
+                ? realm.getName() : TAGS.matcher(realm.getDisplayName()).replaceAll("");
         return SmsText.format(pattern, locale, brand, code, settings.codeTtlSeconds(), configuredHost());
     }
 
