@@ -53,7 +53,7 @@ class LoginBenchmark {
         Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 15);
 
         Bench.POOLS.put(Kind.PASSWORD, new UserPool(seed("bench-pw-", 40, i -> null, false), false));
-        Bench.POOLS.put(Kind.TOTP, new UserPool(seed("bench-totp-", 500, i -> null, true), true));
+        Bench.POOLS.put(Kind.TOTP, new UserPool(seed("bench-totp-", 700, i -> null, true), true));
         List<BenchUser> sms = seed("bench-sms-", 500, i -> number(1, i), false);
         Bench.POOLS.put(Kind.SMS, new UserPool(sms, false));
         Bench.POOLS.put(Kind.DEVICE, new UserPool(seed("bench-dev-", 40, i -> number(2, i), false), false));

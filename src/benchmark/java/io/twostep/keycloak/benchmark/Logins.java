@@ -8,7 +8,9 @@ import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.TestUsers;
 import org.keycloak.models.utils.TimeBasedOTP;
 
+import java.util.Calendar;
 import java.util.List;
+import java.util.TimeZone;
 
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.css;
@@ -36,8 +38,6 @@ final class Logins {
 
     /** What users see when the SMS could not be sent. */
     static final String TRY_LATER = "We could not send the text message just now. Please try again in a few minutes.";
-
-    private static final TimeBasedOTP TOTP = new TimeBasedOTP();
 
     private Logins() {
     }
@@ -75,7 +75,7 @@ final class Logins {
         steps = switch (kind) {
             case PASSWORD, DEVICE -> steps.exec(session -> end(session, series, kind));
             case TOTP -> steps
-                    .exec(session -> session.set("otp", TOTP.generateTOTP(TestUsers.TOTP_SECRET)))
+                    .exec(session -> session.set("otp", totp(session.getLong("codeTime"))))
                     .exec(http(kind.label + ": code").post("#{action}").formParam("otp", "#{otp}")
                             .check(status().is(200), css("#kc-trusted-device-offer-form", "action").saveAs("action")))
                     .exec(offer(kind, false))
@@ -104,7 +104,7 @@ final class Logins {
     static ChainBuilder rememberDevice() {
         return exec(flushCookieJar())
                 .exec(session -> {
-                    BenchUser user = Bench.pool(Kind.DEVICE).next();
+                    BenchUser user = Bench.pool(Kind.DEVICE).next().user();
                     return session.set("username", user.username()).set("number", user.number());
                 })
                 .exec(http("set-up: login page").get(Bench.authPath())
@@ -142,9 +142,20 @@ final class Logins {
                 .check(status().is(302), headerRegex("Location", "[?&]code=").exists()));
     }
 
+    /** @return the authenticator app's code for the time step of {@code epochMillis} */
+    private static String totp(long epochMillis) {
+        TimeBasedOTP totp = new TimeBasedOTP();
+        Calendar time = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
+        time.setTimeInMillis(epochMillis);
+        totp.setCalendar(time);
+        return totp.generateTOTP(TestUsers.TOTP_SECRET);
+    }
+
     private static Session begin(Session session, Kind kind, boolean cpuPerLogin) {
-        BenchUser user = Bench.pool(kind).next();
+        UserPool.Lease lease = Bench.pool(kind).next();
+        BenchUser user = lease.user();
         Session next = session.set("username", user.username())
+                .set("codeTime", lease.codeTime())
                 .set("number", user.number() == null ? "" : user.number())
                 .set("t0", System.nanoTime())
                 .set("cpu0", cpuPerLogin ? Bench.recorder.cpu() : Double.NaN);

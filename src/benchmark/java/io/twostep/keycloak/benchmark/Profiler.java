@@ -77,9 +77,26 @@ final class Profiler {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> inclusive = new HashMap<>();
         Map<String, Integer> watched = new HashMap<>();
+        Map<String, Long> allocatedIn = new HashMap<>();
+        long allocated = 0;
         int samples = 0;
         try {
             for (RecordedEvent event : RecordingFile.readAllEvents(recording)) {
+                if (event.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+                    long weight = event.getLong("weight");
+                    allocated += weight;
+                    if (event.getStackTrace() != null) {
+                        Set<String> seenWatched = new HashSet<>();
+                        for (RecordedFrame frame : event.getStackTrace().getFrames()) {
+                            for (String prefix : WATCHED) {
+                                if (name(frame).startsWith(prefix) && seenWatched.add(prefix)) {
+                                    allocatedIn.merge(prefix, weight, Long::sum);
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
                 if (!event.getEventType().getName().equals("jdk.ExecutionSample")) {
                     continue;
                 }
@@ -110,11 +127,14 @@ final class Profiler {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%s: %d CPU samples (10 ms each) over %d logins: %.2f per login%n",
                 title, samples, logins, samples / (double) logins));
-        out.append("\nWatched frames, inclusive (samples per login, share of all samples):\n");
+        out.append(String.format(Locale.ROOT, "Memory allocated (JFR's estimate): %.0f kB per login%n",
+                allocated / 1024.0 / logins));
+        out.append("\nWatched frames, inclusive: CPU samples per login, share of all samples, kB allocated per login:\n");
         for (String prefix : WATCHED) {
             int count = watched.getOrDefault(prefix, 0);
-            out.append(String.format(Locale.ROOT, "  %7.3f  %5.1f %%  %s%n", count / (double) logins,
-                    100.0 * count / Math.max(1, samples), prefix));
+            out.append(String.format(Locale.ROOT, "  %7.3f  %5.1f %%  %8.1f kB  %s%n", count / (double) logins,
+                    100.0 * count / Math.max(1, samples), allocatedIn.getOrDefault(prefix, 0L) / 1024.0 / logins,
+                    prefix));
         }
         out.append("\nTop 30 frames on the CPU (self):\n").append(top(self, 30, samples, logins));
         out.append("\nTop 60 frames, inclusive, in io.twostep, com.vonage, com.fasterxml, org.keycloak:\n")
