@@ -136,6 +136,12 @@ final class Profiler {
                     100.0 * count / Math.max(1, samples), allocatedIn.getOrDefault(prefix, 0L) / 1024.0 / logins,
                     prefix));
         }
+        out.append("\nTop 40 frames, inclusive, of this extension and its libraries:\n")
+                .append(top(inclusive.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("io.twostep") || e.getKey().startsWith("com.vonage")
+                                || e.getKey().startsWith("com.fasterxml") || e.getKey().startsWith("com.google")
+                                || e.getKey().startsWith("org.apache.http"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), 40, samples, logins));
         out.append("\nTop 30 frames on the CPU (self):\n").append(top(self, 30, samples, logins));
         out.append("\nTop 60 frames, inclusive, in io.twostep, com.vonage, com.fasterxml, org.keycloak:\n")
                 .append(top(inclusive.entrySet().stream()
@@ -143,6 +149,14 @@ final class Profiler {
                                 || e.getKey().startsWith("com.fasterxml") || e.getKey().startsWith("org.keycloak"))
                         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), 60, samples, logins));
         return out.toString();
+    }
+
+    /**
+     * Summarises a recording again: {@code java -cp target/test-classes io.twostep.keycloak.benchmark.Profiler
+     * <file.jfr> <title> <logins>}.
+     */
+    public static void main(String[] args) {
+        System.out.println(summarise(Path.of(args[0]), args[1], Integer.parseInt(args[2])));
     }
 
     private static String top(Map<String, Integer> counts, int n, int samples, int logins) {
