@@ -17,13 +17,12 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
-import org.keycloak.theme.Theme;
 import org.keycloak.urls.UrlType;
 
 import java.io.IOException;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 
 /**
  * Where an {@link SmsCodeStep} gets what it needs in Keycloak: the authentication session's notes and the
@@ -34,8 +33,7 @@ final class KeycloakServices {
 
     private static final Logger LOG = Logger.getLogger(KeycloakServices.class);
     private static final AtomicBoolean HOST_WARNING = new AtomicBoolean();
-    private static final String DEFAULT_TEXT =
-            "{0}: your login code is {1}. It is valid for {2} minutes. Do not share it with anyone.";
+    private static final Pattern TAGS = Pattern.compile("<[^>]*>");
 
     private KeycloakServices() {
     }
@@ -64,15 +62,14 @@ final class KeycloakServices {
     private static String text(KeycloakSession session, RealmModel realm, UserModel user, SmsCodeSettings settings,
                                String code) throws SmsSendException {
         Locale locale = session.getContext().resolveLocale(user);
-        Properties messages;
+        String pattern;
         try {
-            messages = session.theme().getTheme(Theme.Type.LOGIN).getEnhancedMessages(realm, locale);
+            pattern = SmsTextPatterns.pattern(session, realm, locale);
         } catch (IOException e) {
             throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "login theme messages unreadable");
         }
-        String pattern = messages.getProperty(SmsText.MESSAGE_KEY, DEFAULT_TEXT);
         String brand = realm.getDisplayName() == null || realm.getDisplayName().isBlank()
-                ? realm.getName() : realm.getDisplayName().replaceAll("<[^>]*>", "");
+                ? realm.getName() : TAGS.matcher(realm.getDisplayName()).replaceAll("");
         return SmsText.format(pattern, locale, brand, code, settings.codeTtlSeconds(), configuredHost(session, realm));
     }
 

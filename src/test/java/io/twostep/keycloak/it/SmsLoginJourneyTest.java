@@ -79,6 +79,51 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
         assertLoggedIn();
     }
 
+    /** The SMS text's pattern is cached per realm and locale; the realm's own texts still apply at the next SMS. */
+    @Test
+    void theRealmsOwnSmsTextAppliesAtOnce() {
+        String number = enrolledUser("login-own-text");
+        var localization = realm.admin().localization();
+        try {
+            passwordStep("login-own-text");
+            assertTrue(vonage.last(number).text().startsWith("Two-step demo: your login code is "));
+
+            localization.saveRealmLocalizationText("en", "twoStepSmsText", "{0} code {1}, valid {2} min.");
+            startOver();
+            passwordStep("login-own-text");
+            FakeVonage.Sms sms = vonage.last(number);
+            assertTrue(sms.text().startsWith("Two-step demo code " + sms.code() + ", valid 5 min."), sms.text());
+
+            startOver();
+            oauth.loginForm().uiLocales("de").open();
+            loginPage.fillLogin("login-own-text", TestUsers.PASSWORD);
+            loginPage.submit();
+            sms = vonage.last(number);
+            assertTrue(sms.text().startsWith("Two-step demo: Ihr Anmeldecode lautet " + sms.code()),
+                    "the theme's German text comes before the realm's English one: " + sms.text());
+
+            localization.saveRealmLocalizationText("en", "twoStepSmsText", "{0} says {1}.");
+            startOver();
+            passwordStep("login-own-text");
+            sms = vonage.last(number);
+            assertTrue(sms.text().startsWith("Two-step demo says " + sms.code() + "."), sms.text());
+
+            localization.deleteRealmLocalizationText("en", "twoStepSmsText");
+            startOver();
+            passwordStep("login-own-text");
+            sms = vonage.last(number);
+            assertTrue(sms.text().startsWith("Two-step demo: your login code is " + sms.code()), sms.text());
+            codePage.enterCode(sms.code());
+            assertLoggedIn();
+        } finally {
+            localization.getRealmSpecificLocales().forEach(locale -> {
+                if (localization.getRealmLocalizationTexts(locale).containsKey("twoStepSmsText")) {
+                    localization.deleteRealmLocalizationText(locale, "twoStepSmsText");
+                }
+            });
+        }
+    }
+
     @Test
     void wrongCodeShowsSameFormWithErrorThenRightCodeLogsIn() {
         String number = enrolledUser("login-wrong");

@@ -1,7 +1,6 @@
 package io.twostep.keycloak.sms.vonage;
 
 import com.vonage.client.VonageApiResponseException;
-import com.vonage.client.VonageClient;
 import com.vonage.client.sms.MessageStatus;
 import com.vonage.client.sms.SmsSubmissionResponse;
 import com.vonage.client.sms.SmsSubmissionResponseMessage;
@@ -13,18 +12,26 @@ import io.twostep.keycloak.sms.SmsSendException;
 import io.twostep.keycloak.sms.SmsSendException.Reason;
 import io.twostep.keycloak.sms.SmsSender;
 
+import java.io.IOException;
 import java.util.List;
 
-/** Sends SMS through the Vonage SMS API with the factory's shared {@link VonageClient}. */
+/** Sends SMS through the Vonage SMS API with the factory's shared {@link VonageSmsApi}. */
 final class VonageSmsSender implements SmsSender {
 
-    private final VonageClient client;
+    private final VonageSmsApi api;
     private final String from;
     private final HttpStatusRecorder httpStatus;
     private final GatewayGuard guard;
 
-    VonageSmsSender(VonageClient client, String from, HttpStatusRecorder httpStatus, GatewayGuard guard) {
-        this.client = client;
+    /**
+     * @param api        the gateway, or {@code null} when the sender is not configured (every send then fails with
+     *                   {@link Reason#CONFIGURATION})
+     * @param from       sender id shown on phones
+     * @param httpStatus the recorder of HTTP statuses installed in {@code api}'s HTTP client
+     * @param guard      the factory's bound on concurrent sends and circuit breaker
+     */
+    VonageSmsSender(VonageSmsApi api, String from, HttpStatusRecorder httpStatus, GatewayGuard guard) {
+        this.api = api;
         this.from = from;
         this.httpStatus = httpStatus;
         this.guard = guard;
@@ -62,7 +69,7 @@ final class VonageSmsSender implements SmsSender {
     }
 
     private SentSms sendOnce(String to, String text) throws SmsSendException {
-        if (client == null) {
+        if (api == null) {
             throw new SmsSendException(Reason.CONFIGURATION,
                     "vonage sender is not configured: set api-key and api-secret or signature-secret");
         }
@@ -71,13 +78,16 @@ final class VonageSmsSender implements SmsSender {
         SmsSubmissionResponse response;
         httpStatus.clear();
         try {
-            response = client.getSmsClient().submitMessage(message);
+            response = api.submit(message);
+        } catch (IOException e) {
+            // Not the SMS API's JSON (its message may quote the answer: not used).
+            throw new SmsSendException(Reason.PROVIDER_DOWN, "vonage answer unreadable");
         } catch (VonageApiResponseException e) {
             // The SMS endpoint's errors often carry no status of their own: use what the wire said.
             int status = e.getStatusCode() != 0 ? e.getStatusCode() : httpStatus.last();
             throw httpFailure(status);
         } catch (RuntimeException e) {
-            // VonageMethodFailedException (I/O, timeout), VonageResponseParseException (non-JSON) and the like.
+            // VonageMethodFailedException (I/O, timeout) and the like.
             throw new SmsSendException(Reason.PROVIDER_DOWN, "vonage call failed: " + e.getClass().getSimpleName());
         }
         int status = httpStatus.last();

@@ -1,7 +1,9 @@
 package io.twostep.keycloak.sms.vonage;
 
 import com.vonage.client.HttpConfig;
-import com.vonage.client.VonageClient;
+import com.vonage.client.HttpWrapper;
+import com.vonage.client.auth.AuthCollection;
+import com.vonage.client.auth.hashutils.HashType;
 import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.sms.GatewayGuard;
 import io.twostep.keycloak.sms.SmsSender;
@@ -32,7 +34,8 @@ import java.util.logging.Level;
  * {@code Keycloak}), {@code base-uri} (default Vonage's own), {@code timeout-ms} (default 5000, 100–30000),
  * {@code max-concurrent-sends} (default 16, 1–1000; see {@link GatewayGuard}).
  *
- * <p>One {@link VonageClient} is built at start-up and shared by every session.
+ * <p>One {@link VonageSmsApi} (the SDK's HTTP wrapper with the credentials and one pooled HTTP client) is built at
+ * start-up and shared by every session.
  */
 public final class VonageSmsSenderFactory implements SmsSenderFactory {
 
@@ -59,20 +62,22 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
             java.util.logging.Logger.getLogger("com.vonage.client.auth.RequestSigning"),
             java.util.logging.Logger.getLogger("com.vonage.client.AbstractMethod"),
             java.util.logging.Logger.getLogger("com.vonage.client.DynamicEndpoint"),
-            java.util.logging.Logger.getLogger("com.vonage.client.sms"));
+            java.util.logging.Logger.getLogger("com.vonage.client.sms"),
+            // The SDK's endpoint logs the answer (number, message id) under its own class name.
+            java.util.logging.Logger.getLogger(VonageSmsApi.Endpoint.class.getName()));
 
     private static final java.util.logging.Filter DROP_ALL = record -> false;
 
     private final HttpStatusRecorder httpStatus = new HttpStatusRecorder();
     private GatewayGuard guard = new GatewayGuard(DEFAULT_MAX_CONCURRENT_SENDS, FAILURES_TO_OPEN, OPEN_SECONDS,
             System::nanoTime);
-    private VonageClient client;
+    private VonageSmsApi api;
     private CloseableHttpClient httpClient;
     private String from;
 
     @Override
     public SmsSender create(KeycloakSession session) {
-        return new VonageSmsSender(client, from, httpStatus, guard);
+        return new VonageSmsSender(api, from, httpStatus, guard);
     }
 
     @Override
@@ -101,15 +106,10 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
             http.baseUri(baseUri);
         }
         httpClient = httpClient(timeoutMs);
-        VonageClient.Builder builder = VonageClient.builder().apiKey(apiKey).httpConfig(http.build())
-                .httpClient(httpClient);
-        if (!isBlank(apiSecret)) {
-            builder.apiSecret(apiSecret);
-        }
-        if (!isBlank(signatureSecret)) {
-            builder.signatureSecret(signatureSecret);
-        }
-        client = builder.build();
+        // The credentials as the SDK's VonageClient.Builder sets them up (signatures hashed with MD5, its default).
+        AuthCollection credentials = new AuthCollection(null, null, apiKey, isBlank(apiSecret) ? null : apiSecret,
+                HashType.MD5, isBlank(signatureSecret) ? null : signatureSecret);
+        api = new VonageSmsApi(new HttpWrapper(http.build(), credentials, httpClient));
         LOG.infof("SMS sender 'vonage' ready (timeout %d ms, custom base URI: %s)", timeoutMs, !isBlank(baseUri));
     }
 

@@ -1,0 +1,137 @@
+package io.twostep.keycloak.benchmark;
+
+import io.gatling.javaapi.core.ChainBuilder;
+import io.gatling.javaapi.core.PopulationBuilder;
+import io.gatling.javaapi.core.Simulation;
+import io.twostep.keycloak.support.FakeVonage;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
+import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.doSwitch;
+import static io.gatling.javaapi.core.CoreDsl.exec;
+import static io.gatling.javaapi.core.CoreDsl.onCase;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+
+/**
+ * The four kinds of login side by side on one Keycloak, one stage after the other:
+ * <ol>
+ *     <li>set-up: one SMS login per remembered-device account, ticking "Remember this device";</li>
+ *     <li>warm-up: 20 users, the kinds in turn, so that the server's JIT has compiled every path;</li>
+ *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
+ *     the server's CPU time read around each login;</li>
+ *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, the
+ *     kinds in turn twice (forward, then backward), the server's CPU time read around each stretch;</li>
+ *     <li>only with profiling on ({@link Bench#profiler}): 20 users of TOTP, then of SMS, for
+ *     {@link Bench#PROFILE_SECONDS} s each, with a JFR recording of the server around each;</li>
+ *     <li>{@value #MIXED} and {@value #SLOW}: 20 concurrent users, the kinds in turn, with the fake gateway
+ *     answering at once, then answering a quarter of the SMS accounts only after 10 s.</li>
+ * </ol>
+ */
+public class LoginSimulation extends Simulation {
+
+    static final String ONE_USER = "1 user";
+    static final String TWENTY_USERS = "20 users";
+    static final String MIXED = "20 users, mixed";
+    /** Series of the profiled stretches, followed by the kind. */
+    static final String PROFILE = "profile-";
+    static final String SLOW = "20 users, mixed, 10 s gateway delay for a quarter of SMS accounts";
+    /** The fake gateway's delay for the slow accounts, in milliseconds. */
+    static final long SLOW_MS = 10_000;
+    /** Seconds of each mixed run. */
+    static final int MIXED_SECONDS = 30;
+
+    private final List<PopulationBuilder> stages = new ArrayList<>();
+    private int named;
+
+    {
+        stage(scenario("set-up: remember a device per account").exec(Logins.rememberDevice())
+                .injectOpen(atOnceUsers(Bench.pool(Kind.DEVICE).all().size())));
+        stage(scenario("warm-up").exec(anyKind("warm-up"))
+                .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(20))));
+
+        ChainBuilder rounds = exec(session -> session);
+        Random random = new Random(13);
+        for (int round = 0; round < Bench.rounds; round++) {
+            List<Kind> order = new ArrayList<>(Arrays.asList(Kind.values()));
+            Collections.shuffle(order, random);
+            for (Kind kind : order) {
+                rounds = rounds.exec(Logins.login(kind, ONE_USER, true));
+            }
+        }
+        stage(scenario(ONE_USER).exec(rounds).injectOpen(atOnceUsers(1)));
+
+        List<Kind> forward = Arrays.asList(Kind.values());
+        List<Kind> backward = new ArrayList<>(forward);
+        Collections.reverse(backward);
+        for (List<Kind> pass : List.of(forward, backward)) {
+            for (Kind kind : pass) {
+                mark("begin", () -> Bench.recorder.beginSlice(TWENTY_USERS, kind));
+                stage(scenario(name(TWENTY_USERS + ": " + kind.label)).exec(Logins.login(kind, TWENTY_USERS, false))
+                        .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.sliceSeconds))));
+                mark("end", () -> Bench.recorder.endSlice(TWENTY_USERS, kind));
+            }
+        }
+
+        if (Bench.profiler != null) {
+            for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {
+                String series = PROFILE + kind.name().toLowerCase(java.util.Locale.ROOT);
+                mark("profile start", () -> Bench.profiler.start(series));
+                stage(scenario(name(series)).exec(Logins.login(kind, series, false))
+                        .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.PROFILE_SECONDS))));
+                mark("profile stop", () -> Bench.profiler.stop(series));
+            }
+        }
+
+        mixed(MIXED);
+        mark("slow gateway on", () -> Bench.slowSms.all()
+                .forEach(u -> FakeVonage.instance().behaveFor(u.number(), new FakeVonage.Behaviour.Slow(SLOW_MS))));
+        mixed(SLOW);
+        mark("slow gateway off", () -> FakeVonage.instance().reset());
+
+        PopulationBuilder chain = stages.get(stages.size() - 1);
+        for (int i = stages.size() - 2; i >= 0; i--) {
+            chain = stages.get(i).andThen(chain);
+        }
+        setUp(chain).protocols(Logins.protocol());
+    }
+
+    /** 20 users for {@value #MIXED_SECONDS} s, each new one taking the next kind in turn. */
+    private void mixed(String series) {
+        mark("begin", () -> Arrays.stream(Kind.values()).forEach(k -> Bench.recorder.beginSlice(series, k)));
+        stage(scenario(name(series)).exec(anyKind(series))
+                .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(MIXED_SECONDS))));
+        mark("end", () -> Arrays.stream(Kind.values()).forEach(k -> Bench.recorder.endSlice(series, k)));
+    }
+
+    /** @return one login of the next kind in turn */
+    private static ChainBuilder anyKind(String series) {
+        AtomicInteger turn = new AtomicInteger();
+        return exec(session -> session.set("kind", Kind.values()[turn.getAndIncrement() % Kind.values().length]))
+                .exec(doSwitch(session -> session.get("kind")).on(Arrays.stream(Kind.values())
+                        .map(kind -> onCase(kind).then(Logins.login(kind, series, false))).toList()));
+    }
+
+    private void mark(String what, Runnable action) {
+        stage(scenario(name(what)).exec(session -> {
+            action.run();
+            return session;
+        }).injectOpen(atOnceUsers(1)));
+    }
+
+    private void stage(PopulationBuilder population) {
+        stages.add(population);
+    }
+
+    /** Gatling wants a distinct name per scenario. */
+    private String name(String base) {
+        return base + " #" + (++named);
+    }
+}

@@ -1,0 +1,98 @@
+package io.twostep.keycloak.benchmark;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the simulations measured, kept beside Gatling's own records because the table needs the raw login times (for
+ * medians and their confidence intervals) and the server's CPU time per stretch of load, which Gatling cannot know.
+ * Thread-safe: virtual users record from Gatling's event loops.
+ */
+final class Recorder {
+
+    /** One finished login: wall time in nanoseconds, and the server's CPU seconds during it (NaN when not read). */
+    record Login(String series, Kind kind, long nanos, double cpuSeconds) {
+    }
+
+    /** A stretch of load of one kind: wall and server CPU seconds, and the logins finished in it. */
+    record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, int logins) {
+    }
+
+    /**
+     * An SMS login stopped by a failed send: the time from the password's post (which sends the SMS) until the user
+     * saw the message, in nanoseconds.
+     */
+    record SendFailure(String series, long nanos, boolean messageShown) {
+    }
+
+    private final List<Login> logins = new ArrayList<>();
+    private final List<Slice> slices = new ArrayList<>();
+    private final List<SendFailure> sendFailures = new ArrayList<>();
+    private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
+    private final Map<String, double[]> openSlices = new HashMap<>();
+    private final KeycloakProcess keycloak;
+
+    Recorder(KeycloakProcess keycloak) {
+        this.keycloak = keycloak;
+    }
+
+    /** @return the server's CPU seconds so far */
+    double cpu() {
+        return keycloak.cpuSeconds();
+    }
+
+    synchronized void login(String series, Kind kind, long nanos, double cpuSeconds) {
+        logins.add(new Login(series, kind, nanos, cpuSeconds));
+        finished.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    void failure(String series, Kind kind) {
+        failed.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    synchronized void sendFailure(String series, long nanos, boolean messageShown) {
+        sendFailures.add(new SendFailure(series, nanos, messageShown));
+    }
+
+    /** Starts a stretch of load: no login of {@code series} is in flight. */
+    synchronized void beginSlice(String series, Kind kind) {
+        openSlices.put(series + "/" + kind, new double[]{System.nanoTime() / 1e9, cpu(), finished(series, kind)});
+    }
+
+    /** Ends the stretch begun last for {@code series} and {@code kind}: every login of it has finished. */
+    synchronized void endSlice(String series, Kind kind) {
+        double[] start = openSlices.remove(series + "/" + kind);
+        if (start == null) {
+            throw new IllegalStateException("no slice open for " + series + "/" + kind);
+        }
+        slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start[0], cpu() - start[1],
+                finished(series, kind) - (int) start[2]));
+    }
+
+    int finished(String series, Kind kind) {
+        AtomicInteger count = finished.get(series + "/" + kind);
+        return count == null ? 0 : count.get();
+    }
+
+    int failed(String series, Kind kind) {
+        AtomicInteger count = failed.get(series + "/" + kind);
+        return count == null ? 0 : count.get();
+    }
+
+    synchronized List<Login> logins(String series, Kind kind) {
+        return logins.stream().filter(l -> l.series().equals(series) && l.kind() == kind).toList();
+    }
+
+    synchronized List<Slice> slices(String series, Kind kind) {
+        return slices.stream().filter(s -> s.series().equals(series) && s.kind() == kind).toList();
+    }
+
+    synchronized List<SendFailure> sendFailures(String series) {
+        return sendFailures.stream().filter(f -> f.series().equals(series)).toList();
+    }
+}

@@ -1,0 +1,207 @@
+package io.twostep.keycloak.benchmark;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The benchmark's table: medians and 95th percentiles of login times, logins per second, and the server's CPU time
+ * per login, for each kind, with the SMS step's ratio to the built-in TOTP step and the goals.
+ */
+final class Report {
+
+    private final Recorder recorder;
+    private final StringBuilder out = new StringBuilder();
+
+    Report(Recorder recorder) {
+        this.recorder = recorder;
+    }
+
+    /** @return the whole report as Markdown */
+    String render(String header) {
+        out.append(header).append("\n\n");
+        out.append("| figure | password only | password + TOTP | password + SMS | password + remembered device "
+                + "| SMS / TOTP | goal |\n|---|---|---|---|---|---|---|\n");
+        String one = LoginSimulation.ONE_USER;
+        String twenty = LoginSimulation.TWENTY_USERS;
+        row("1 user: login, median (ms)", k -> ms(median(nanos(one, k))),
+                medianRatio(one, Kind.SMS, Kind.TOTP), "≤ 1.05");
+        row("1 user: login, 95th percentile (ms)", k -> ms(percentile(nanos(one, k), 95)),
+                ratio(percentile(nanos(one, Kind.SMS), 95), percentile(nanos(one, Kind.TOTP), 95)), "");
+        row("1 user: server CPU per login (ms)", k -> cpuMs(cpuPerLogin(one, k)),
+                ratio(cpuPerLogin(one, Kind.SMS), cpuPerLogin(one, Kind.TOTP)), "≤ 1.03");
+        row("20 users: logins/s", k -> String.format(Locale.ROOT, "%.1f", loginsPerSecond(twenty, k)),
+                ratio(loginsPerSecond(twenty, Kind.SMS), loginsPerSecond(twenty, Kind.TOTP)), "≥ 0.97");
+        row("20 users: login, median (ms)", k -> ms(median(nanos(twenty, k))),
+                ratio(median(nanos(twenty, Kind.SMS)), median(nanos(twenty, Kind.TOTP))), "");
+        row("20 users: login, 95th percentile (ms)", k -> ms(percentile(nanos(twenty, k), 95)),
+                ratio(percentile(nanos(twenty, Kind.SMS), 95), percentile(nanos(twenty, Kind.TOTP), 95)), "");
+        row("20 users: server CPU per login (ms)", k -> cpuMs(sliceCpuPerLogin(twenty, k)),
+                ratio(sliceCpuPerLogin(twenty, Kind.SMS), sliceCpuPerLogin(twenty, Kind.TOTP)), "≤ 1.05");
+        out.append(String.format(Locale.ROOT, "%nRemembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
+                medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
+        out.append(String.format(Locale.ROOT, "Logins measured: 1 user %s; 20 users %s; failed logins: %s.%n",
+                counts(one), counts(twenty), failures(one, twenty)));
+
+        String mixed = LoginSimulation.MIXED;
+        String slow = LoginSimulation.SLOW;
+        out.append("\n20 users, kinds in turn, ").append(LoginSimulation.MIXED_SECONDS)
+                .append(" s each: fake gateway answering at once, then answering a quarter of the SMS accounts after ")
+                .append(LoginSimulation.SLOW_MS / 1000).append(" s (the sender's timeout is 5 s)\n\n")
+                .append("| kind | at once: median / p95 (ms) | slow quarter: median / p95 (ms) | logins at once / slow |\n")
+                .append("|---|---|---|---|\n");
+        for (Kind kind : Kind.values()) {
+            out.append(String.format(Locale.ROOT, "| %s | %s / %s | %s / %s | %d / %d |%n", kind.label,
+                    ms(median(nanos(mixed, kind))), ms(percentile(nanos(mixed, kind), 95)),
+                    ms(median(nanos(slow, kind))), ms(percentile(nanos(slow, kind), 95)),
+                    recorder.finished(mixed, kind), recorder.finished(slow, kind)));
+        }
+        List<Recorder.SendFailure> slowFailures = recorder.sendFailures(slow);
+        long[] failureNanos = slowFailures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
+        long atOnce = Arrays.stream(failureNanos).filter(n -> n < 1_000_000_000L).count();
+        out.append(String.format(Locale.ROOT, "%nSlow run: %d SMS logins stopped with \"%s\", %d of them after the "
+                        + "sender's timeout (median %s ms, max %s ms from the password's post) and %d at once (the "
+                        + "circuit breaker open, or every send slot busy); failed sends with the gateway answering at "
+                        + "once: %d; failed logins: %s.%n",
+                slowFailures.size(), Logins.TRY_LATER, failureNanos.length - atOnce,
+                ms(median(Arrays.stream(failureNanos).filter(n -> n >= 1_000_000_000L).toArray())),
+                ms(max(failureNanos)), atOnce, recorder.sendFailures(mixed).size(), failures(mixed, slow)));
+        return out.toString();
+    }
+
+    /** @return the outage run's findings as Markdown */
+    String renderOutage(long timeoutMs) {
+        StringBuilder text = new StringBuilder();
+        String up = GatewayOutageSimulation.HEALTHY;
+        String down = GatewayOutageSimulation.OUTAGE;
+        long[] upTotp = nanos(up, Kind.TOTP);
+        long[] downTotp = nanos(down, Kind.TOTP);
+        List<Recorder.SendFailure> failures = recorder.sendFailures(down);
+        long[] failureNanos = failures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
+        double slowdown = median(downTotp) / median(upTotp) - 1;
+        text.append(String.format(Locale.ROOT, "Gateway outage: %d waves of %d SMS + %d TOTP users at once, gateway up, "
+                        + "then %d waves with every SMS held %d s (timeout %d ms)%n%n",
+                GatewayOutageSimulation.WAVES, GatewayOutageSimulation.USERS_PER_KIND,
+                GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.WAVES,
+                GatewayOutageSimulation.HANG_MS / 1000, timeoutMs));
+        text.append("| figure | gateway up | gateway hangs |\n|---|---|---|\n");
+        text.append(String.format(Locale.ROOT, "| TOTP logins: median / p95 (ms) | %s / %s | %s / %s |%n",
+                ms(median(upTotp)), ms(percentile(upTotp, 95)), ms(median(downTotp)), ms(percentile(downTotp, 95))));
+        text.append(String.format(Locale.ROOT, "| TOTP logins finished / failed | %d / %d | %d / %d |%n",
+                recorder.finished(up, Kind.TOTP), recorder.failed(up, Kind.TOTP),
+                recorder.finished(down, Kind.TOTP), recorder.failed(down, Kind.TOTP)));
+        text.append(String.format(Locale.ROOT, "| SMS logins finished / failed / stopped by a failed send | %d / %d / %d "
+                        + "| %d / %d / %d |%n",
+                recorder.finished(up, Kind.SMS), recorder.failed(up, Kind.SMS), recorder.sendFailures(up).size(),
+                recorder.finished(down, Kind.SMS), recorder.failed(down, Kind.SMS), failures.size()));
+        text.append(String.format(Locale.ROOT, "| SMS failed send: from the password's post to the message, median / max "
+                        + "(ms) | | %s / %s |%n",
+                ms(median(failureNanos)), ms(max(failureNanos))));
+        text.append(String.format(Locale.ROOT, "%nTOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
+                100 * slowdown));
+        return text.toString();
+    }
+
+    private void row(String figure, Function<Kind, String> value, String ratio, String goal) {
+        out.append("| ").append(figure);
+        for (Kind kind : Kind.values()) {
+            out.append(" | ").append(value.apply(kind));
+        }
+        out.append(" | ").append(ratio).append(" | ").append(goal).append(" |\n");
+    }
+
+    private String counts(String series) {
+        return String.join(", ", Arrays.stream(Kind.values())
+                .map(k -> k.name().toLowerCase(Locale.ROOT) + " " + recorder.finished(series, k)).toList());
+    }
+
+    private String failures(String... series) {
+        int total = 0;
+        for (String s : series) {
+            for (Kind k : Kind.values()) {
+                total += recorder.failed(s, k);
+            }
+        }
+        return Integer.toString(total);
+    }
+
+    long[] nanos(String series, Kind kind) {
+        return recorder.logins(series, kind).stream().mapToLong(Recorder.Login::nanos).toArray();
+    }
+
+    double cpuPerLogin(String series, Kind kind) {
+        return recorder.logins(series, kind).stream().mapToDouble(Recorder.Login::cpuSeconds).average().orElse(Double.NaN);
+    }
+
+    double loginsPerSecond(String series, Kind kind) {
+        List<Recorder.Slice> slices = recorder.slices(series, kind);
+        return slices.stream().mapToInt(Recorder.Slice::logins).sum()
+                / slices.stream().mapToDouble(Recorder.Slice::wallSeconds).sum();
+    }
+
+    double sliceCpuPerLogin(String series, Kind kind) {
+        List<Recorder.Slice> slices = recorder.slices(series, kind);
+        return slices.stream().mapToDouble(Recorder.Slice::cpuSeconds).sum()
+                / slices.stream().mapToInt(Recorder.Slice::logins).sum();
+    }
+
+    /** @return the ratio of the medians with a 95 % bootstrap interval */
+    String medianRatio(String series, Kind numerator, Kind denominator) {
+        long[] a = nanos(series, numerator);
+        long[] b = nanos(series, denominator);
+        if (a.length == 0 || b.length == 0) {
+            return "n/a";
+        }
+        Random random = new Random(42);
+        double[] ratios = new double[2000];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = median(resample(a, random)) / median(resample(b, random));
+        }
+        Arrays.sort(ratios);
+        return String.format(Locale.ROOT, "%.2f (95 %% interval %.2f–%.2f)", median(a) / median(b),
+                ratios[(int) (0.025 * ratios.length)], ratios[(int) (0.975 * ratios.length) - 1]);
+    }
+
+    private static long[] resample(long[] values, Random random) {
+        long[] copy = new long[values.length];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = values[random.nextInt(values.length)];
+        }
+        return copy;
+    }
+
+    static double median(long[] values) {
+        return percentile(values, 50);
+    }
+
+    /** @return the percentile by the nearest-rank method, NaN for no values */
+    static double percentile(long[] values, double percent) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(percent / 100 * sorted.length);
+        return sorted[Math.max(0, rank - 1)];
+    }
+
+    private static double max(long[] values) {
+        return Arrays.stream(values).max().orElse(-1) < 0 ? Double.NaN : Arrays.stream(values).max().getAsLong();
+    }
+
+    private static String ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, "%.2f", a / b);
+    }
+
+    /** Nanoseconds (login times) as milliseconds. */
+    private static String ms(double nanos) {
+        return Double.isNaN(nanos) ? "n/a" : String.format(Locale.ROOT, "%.1f", nanos / 1e6);
+    }
+
+    /** CPU seconds as milliseconds. */
+    private static String cpuMs(double seconds) {
+        return Double.isNaN(seconds) ? "n/a" : String.format(Locale.ROOT, "%.1f", seconds * 1e3);
+    }
+}
