@@ -4,12 +4,9 @@
     <#if section="header">
         ${msg(twoStepChoice?then("twoStepChoiceTitle", "twoStepPhoneTitle"))}
     <#elseif section="form">
-        <#-- A PatternFly alert is a grid (icon | title, then the description below the title): each part needs its
-             class, or it is placed in the icon's narrow column. -->
         <div id="two-step-app-advice" class="${properties.kcAlertClass!} pf-m-info">
-            <div class="${properties.kcAlertIconClass!}"><span class="${properties.kcFeedbackInfoIcon!}" aria-hidden="true"></span></div>
             <p class="${properties.kcAlertTitleClass!}">${msg("twoStepAppIsStronger")}</p>
-            <#if twoStepChoice><p id="two-step-choice" class="${properties.kcAlertDescriptionClass!}">${msg("twoStepChoiceIntro")}</p></#if>
+            <#if twoStepChoice><p id="two-step-choice">${msg("twoStepChoiceIntro")}</p></#if>
         </div>
         <form id="kc-sms-enrol-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
             <#if twoStepPhoneOnFile>

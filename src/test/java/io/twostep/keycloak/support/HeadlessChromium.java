@@ -40,6 +40,7 @@ import java.util.zip.GZIPInputStream;
 public final class HeadlessChromium implements AutoCloseable {
 
     static final String VERSION = "153.0.0";
+    static final String TARBALL = "https://registry.npmjs.org/@sparticuz/chromium/-/chromium-" + VERSION + ".tgz";
     /** npm's {@code dist.integrity} of that tarball. */
     static final String SHA512 = "jiGWqSvPMdu4+P9TilYqAR7yEGPEHINx+lCvE/NqNO/EHYzF/x1hUiI5T6ioVIt7dEy7n88byyT0vk+dnsgQwA==";
 
@@ -53,49 +54,6 @@ public final class HeadlessChromium implements AutoCloseable {
     private HeadlessChromium(Process process, WebSocket socket) {
         this.process = process;
         this.socket = socket;
-    }
-
-    private static HeadlessChromium shared;
-    private final java.util.List<String> scripts = new java.util.ArrayList<>();
-
-    /**
-     * The browser of this test run: the first call starts it under {@code target/chromium} (a few seconds), later
-     * calls get the same process back, reset (no cookies, no viewport or scripts set by an earlier test, a blank
-     * page), so the suite starts Chromium once. It ends with the JVM; callers do not close it.
-     *
-     * @throws IOException when the download, the check or the start fails
-     */
-    public static synchronized HeadlessChromium shared() throws Exception {
-        if (shared == null || !shared.process.isAlive()) {
-            HeadlessChromium browser = start(Path.of("target", "chromium"));
-            Runtime.getRuntime().addShutdownHook(new Thread(browser::close));
-            shared = browser;
-        }
-        shared.reset();
-        return shared;
-    }
-
-    /** Deletes every cookie, as a new browser profile would have none (no Keycloak session, no remembered device). */
-    public void forgetCookies() throws Exception {
-        send("Network.clearBrowserCookies", JSON.createObjectNode());
-    }
-
-    private void reset() throws Exception {
-        for (String id : scripts) {
-            forgetScript(id);
-        }
-        scripts.clear();
-        forgetCookies();
-        send("Emulation.clearDeviceMetricsOverride", JSON.createObjectNode());
-        navigate("about:blank");
-    }
-
-    /**
-     * Like {@link #onEveryPage}, but undone by the next {@link #shared()} call, so one test's scripts never reach
-     * another's pages.
-     */
-    public void onEveryPageOfThisTest(String source) throws Exception {
-        scripts.add(onEveryPage(source));
     }
 
     /**
@@ -202,23 +160,13 @@ public final class HeadlessChromium implements AutoCloseable {
 
     /** Sends a DevTools command and waits for its result (10 s). */
     public JsonNode send(String method, ObjectNode params) throws Exception {
-        return send(method, params, Duration.ofSeconds(10));
-    }
-
-    /**
-     * Sends a DevTools command and waits for its result.
-     *
-     * @throws IllegalStateException when the browser answers with an error
-     * @throws java.util.concurrent.TimeoutException when no answer comes within {@code timeout}
-     */
-    public JsonNode send(String method, ObjectNode params, Duration timeout) throws Exception {
         int id = ids.incrementAndGet();
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         pending.put(id, answer);
         ObjectNode command = JSON.createObjectNode().put("id", id).put("method", method);
         command.set("params", params);
         socket.sendText(JSON.writeValueAsString(command), true).get(10, TimeUnit.SECONDS);
-        JsonNode message = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        JsonNode message = answer.get(10, TimeUnit.SECONDS);
         if (message.has("error")) {
             throw new IllegalStateException(method + ": " + message.get("error"));
         }
@@ -235,17 +183,8 @@ public final class HeadlessChromium implements AutoCloseable {
      * @throws AssertionError when the script throws
      */
     public JsonNode eval(String expression) throws Exception {
-        return eval(expression, Duration.ofSeconds(10));
-    }
-
-    /**
-     * @param timeout how long the expression (and the promise it returns) may take
-     * @return the value of a JavaScript expression in the page (promises awaited)
-     * @throws AssertionError when the script throws
-     */
-    public JsonNode eval(String expression, Duration timeout) throws Exception {
         JsonNode result = send("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
-                .put("returnByValue", true).put("awaitPromise", true), timeout);
+                .put("returnByValue", true).put("awaitPromise", true));
         if (result.has("exceptionDetails")) {
             throw new AssertionError("script failed: " + expression + ": " + result.path("exceptionDetails")
                     .path("exception").path("description").asText(result.path("exceptionDetails").toString()));
@@ -268,145 +207,6 @@ public final class HeadlessChromium implements AutoCloseable {
         }
         throw new AssertionError("timed out waiting for " + condition + " on " + eval("location.href").asText()
                 + ": " + eval("document.body ? document.body.innerText.substring(0, 500) : ''").asText());
-    }
-
-    /**
-     * Opens a URL and waits until the new document has loaded ({@code document.readyState} complete, 30 s).
-     *
-     * @throws AssertionError when no new document loads in time
-     */
-    public void navigate(String url) throws Exception {
-        whileNewPageLoads(() -> open(url));
-    }
-
-    /** Something that makes the page go elsewhere (a click, a key, a navigation). */
-    @FunctionalInterface
-    public interface PageAction {
-        void run() throws Exception;
-    }
-
-    /**
-     * Runs {@code action}, which makes the browser load another document (a form sent, a link followed), and waits
-     * until that document has loaded (30 s). The current document is marked first, so the wait cannot end on it.
-     *
-     * @throws AssertionError when no new document loads in time
-     */
-    public void whileNewPageLoads(PageAction action) throws Exception {
-        try {
-            eval("window.__twoStepOldPage = true");
-        } catch (AssertionError | IllegalStateException e) {
-            // no document yet
-        }
-        action.run();
-        waitFor("!window.__twoStepOldPage && document.readyState === 'complete'", Duration.ofSeconds(30));
-    }
-
-    /**
-     * Sets the page's viewport, as a phone or a desktop window would have it; {@code mobile} also makes the page's
-     * {@code <meta name="viewport">} count, as on a phone.
-     *
-     * @param width  CSS pixels, e.g. 375 (a small phone) or 1280
-     * @param height CSS pixels of the visible area
-     */
-    public void viewport(int width, int height, boolean mobile) throws Exception {
-        send("Emulation.setDeviceMetricsOverride", JSON.createObjectNode().put("width", width).put("height", height)
-                .put("deviceScaleFactor", 1).put("mobile", mobile));
-    }
-
-    /**
-     * Presses and releases one key on the focused element, as a keyboard does (key down, the character, key up), so
-     * the page's default actions run: {@code Tab} moves the focus, {@code Enter} sends a form or follows a link,
-     * {@code Space} ticks a box or presses a button.
-     *
-     * @param key   {@code Tab}, {@code Enter}, {@code Space} or a single printable character
-     * @param shift whether Shift is held (Shift+Tab goes backwards)
-     * @throws IllegalArgumentException for any other key
-     */
-    public void press(String key, boolean shift) throws Exception {
-        String name;
-        String code;
-        int keyCode;
-        String text;
-        switch (key) {
-            case "Tab" -> {
-                name = "Tab";
-                code = "Tab";
-                keyCode = 9;
-                text = null;
-            }
-            case "Enter" -> {
-                name = "Enter";
-                code = "Enter";
-                keyCode = 13;
-                text = "\r";
-            }
-            case "Space" -> {
-                name = " ";
-                code = "Space";
-                keyCode = 32;
-                text = " ";
-            }
-            default -> {
-                if (key.length() != 1) {
-                    throw new IllegalArgumentException("no such key: " + key);
-                }
-                name = key;
-                char c = key.charAt(0);
-                code = Character.isDigit(c) ? "Digit" + c : Character.isLetter(c)
-                        ? "Key" + Character.toUpperCase(c) : "";
-                keyCode = Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : 0;
-                text = key;
-            }
-        }
-        ObjectNode down = JSON.createObjectNode().put("type", text == null ? "rawKeyDown" : "keyDown")
-                .put("key", name).put("code", code).put("windowsVirtualKeyCode", keyCode)
-                .put("nativeVirtualKeyCode", keyCode).put("modifiers", shift ? 8 : 0);
-        if (text != null) {
-            down.put("text", text).put("unmodifiedText", text);
-        }
-        send("Input.dispatchKeyEvent", down);
-        send("Input.dispatchKeyEvent", JSON.createObjectNode().put("type", "keyUp").put("key", name)
-                .put("code", code).put("windowsVirtualKeyCode", keyCode).put("nativeVirtualKeyCode", keyCode)
-                .put("modifiers", shift ? 8 : 0));
-    }
-
-    /** Types {@code text} key by key into the focused element ({@link #press} for each character). */
-    public void typeKeys(String text) throws Exception {
-        for (int i = 0; i < text.length(); i++) {
-            press(String.valueOf(text.charAt(i)), Character.isUpperCase(text.charAt(i)));
-        }
-    }
-
-    /**
-     * Runs {@code source} in every document the page loads from now on, before the page's own scripts.
-     *
-     * @return an id for {@link #forgetScript}
-     */
-    public String onEveryPage(String source) throws Exception {
-        return send("Page.addScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("source", source))
-                .path("identifier").asText();
-    }
-
-    /** Stops running a script that {@link #onEveryPage} added. */
-    public void forgetScript(String id) throws Exception {
-        send("Page.removeScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("identifier", id));
-    }
-
-    /**
-     * Saves a PNG of the whole page, below the visible area too, at the current viewport width.
-     *
-     * @param file where to write it; its folder is created
-     */
-    public void screenshotWholePage(Path file) throws Exception {
-        JsonNode size = eval("({w: document.documentElement.clientWidth, h: Math.max(document.documentElement"
-                + ".scrollHeight, document.body ? document.body.scrollHeight : 0)})");
-        ObjectNode clip = JSON.createObjectNode().put("x", 0).put("y", 0).put("width", size.path("w").asInt())
-                .put("height", size.path("h").asInt()).put("scale", 1);
-        ObjectNode params = JSON.createObjectNode().put("captureBeyondViewport", true);
-        params.set("clip", clip);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.write(file, Base64.getDecoder().decode(send("Page.captureScreenshot", params, Duration.ofSeconds(30))
-                .path("data").asText()));
     }
 
     /** Types text into the focused element, as a keyboard would (frameworks see real input events). */
@@ -446,7 +246,27 @@ public final class HeadlessChromium implements AutoCloseable {
         if (Files.isExecutable(bin.resolve("chromium"))) {
             return bin;
         }
-        Path tarball = NpmTarball.fetch(workDir, "@sparticuz/chromium", VERSION, SHA512);
+        Files.createDirectories(workDir);
+        Path tarball = workDir.resolve("chromium-" + VERSION + ".tgz");
+        if (!Files.exists(tarball)) {
+            Path partial = workDir.resolve("chromium-" + VERSION + ".tgz.part");
+            HttpResponse<Path> download = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                    .proxy(java.net.ProxySelector.getDefault()).connectTimeout(Duration.ofSeconds(30)).build()
+                    .send(HttpRequest.newBuilder(URI.create(TARBALL)).timeout(Duration.ofMinutes(10)).build(),
+                            HttpResponse.BodyHandlers.ofFile(partial));
+            if (download.statusCode() != 200) {
+                throw new IOException("download of " + TARBALL + " answered " + download.statusCode());
+            }
+            Files.move(partial, tarball, StandardCopyOption.REPLACE_EXISTING);
+        }
+        MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
+        try (InputStream in = Files.newInputStream(tarball)) {
+            in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), sha512));
+        }
+        if (!SHA512.equals(Base64.getEncoder().encodeToString(sha512.digest()))) {
+            Files.delete(tarball);
+            throw new IOException("checksum mismatch for " + TARBALL);
+        }
         Path staging = Files.createTempDirectory(workDir, "unpack");
         try {
             try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball))) {
