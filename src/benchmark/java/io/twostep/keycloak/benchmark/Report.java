@@ -99,7 +99,11 @@ final class Report {
         text.append(String.format(Locale.ROOT, "| SMS failed send: from the password's post to the message, median / max "
                         + "(ms) | | %s / %s |%n",
                 ms(median(failureNanos)), ms(max(failureNanos))));
-        text.append(String.format(Locale.ROOT, "%nTOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
+        long waited = Arrays.stream(failureNanos).filter(n -> n >= 1_000_000_000L).count();
+        text.append(String.format(Locale.ROOT, "%nFailed sends during the outage: %d waited for the timeout, %d were "
+                + "refused at once (every send slot busy, or the circuit breaker open).%n", waited,
+                failureNanos.length - waited));
+        text.append(String.format(Locale.ROOT, "TOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
         return text.toString();
     }

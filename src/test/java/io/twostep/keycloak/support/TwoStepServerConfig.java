@@ -34,6 +34,8 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
                 .spiOption("sms-limits", "default", "per-ip-per-hour", "10000")
                 .option("log-file", serverLog().toString())
                 .option("metrics-enabled", "true") // our meters on the management endpoint's /metrics
+                // Themes cached as in production (start-dev turns it off), so the SMS text's cache runs here too.
+                .option("spi-theme--cache-themes", "true")
                 .features(Profile.Feature.DECLARATIVE_UI); // the admin console's "Two-step login" tab
         if (signedRequests()) {
             config.spiOption("sms-sender", "vonage", "signature-secret", FakeVonage.SIGNATURE_SECRET);
