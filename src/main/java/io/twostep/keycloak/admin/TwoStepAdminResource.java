@@ -1,8 +1,10 @@
 package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.limits.SmsLimiter;
+import io.twostep.keycloak.policy.AccountRecoverySettings;
 import io.twostep.keycloak.policy.ReadinessReport;
 import io.twostep.keycloak.policy.RealmSessions;
+import io.twostep.keycloak.policy.RecoveryCodesReadiness;
 import io.twostep.keycloak.policy.SwitchGuard;
 import io.twostep.keycloak.policy.TwoStepSetup;
 import io.twostep.keycloak.policy.TwoStepSettings;
@@ -61,13 +63,20 @@ public final class TwoStepAdminResource {
 
     /**
      * @return the policy, e.g. {@code {"required":false,"method":"any","trustedDeviceDays":90,
-     *         "enrolmentGraceDays":0,"requiredSince":0}}
+     *         "enrolmentGraceDays":0,"requiredSince":0,"recoveryCodes":"offer","notifications":true}}
      */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> policy() {
         auth.realm().requireViewRealm();
-        return TwoStepSettings.fromAttributes(realm.getAttributes()).toApi();
+        return api(TwoStepSettings.fromAttributes(realm.getAttributes()),
+                AccountRecoverySettings.fromAttributes(realm.getAttributes()));
+    }
+
+    private static Map<String, Object> api(TwoStepSettings policy, AccountRecoverySettings recovery) {
+        Map<String, Object> api = new LinkedHashMap<>(policy.toApi());
+        api.putAll(recovery.toApi());
+        return api;
     }
 
     /**
@@ -77,11 +86,13 @@ public final class TwoStepAdminResource {
      * realm does not enforce it ({@link SwitchGuard}); {@code "setUp": true} runs the set-up first.
      *
      * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays},
-     *               {@code setUp} (boolean) and {@code endSessions} (boolean: end every SSO session of the realm with
+     *               {@code recoveryCodes} ({@code off}, {@code offer}, {@code required}), {@code notifications}
+     *               (boolean), {@code setUp} (boolean) and {@code endSessions} (boolean: end every SSO session of the realm with
      *               the change, see {@link RealmSessions}; needs {@code manage-users} too)
      * @return the policy now in force
      * @throws ErrorResponseException 400 with a message naming the bad setting; 409 naming each way in that does
-     *                                not enforce the policy, or each flow the set-up refused to change
+     *                                not enforce the policy, each flow the set-up refused to change, or why
+     *                                recovery codes cannot be required
      */
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
@@ -104,10 +115,15 @@ public final class TwoStepAdminResource {
         if (Boolean.TRUE.equals(endSessions)) {
             auth.users().requireManage();
         }
+        Map<String, Object> recoveryUpdate = AccountRecoverySettings.ownKeys(settings);
+        settings.keySet().removeAll(recoveryUpdate.keySet());
         TwoStepSettings before = TwoStepSettings.fromAttributes(realm.getAttributes());
+        AccountRecoverySettings recoveryBefore = AccountRecoverySettings.fromAttributes(realm.getAttributes());
         TwoStepSettings after;
+        AccountRecoverySettings recoveryAfter;
         try {
             after = before.with(settings, Time.currentTime());
+            recoveryAfter = recoveryBefore.with(recoveryUpdate);
         } catch (IllegalArgumentException e) {
             throw ErrorResponse.error(e.getMessage(), Response.Status.BAD_REQUEST);
         }
@@ -115,21 +131,25 @@ public final class TwoStepAdminResource {
             setUp(false);
         }
         String refusal = SwitchGuard.refusal(session, realm, before, after);
+        if (refusal == null) {
+            refusal = RecoveryCodesReadiness.refusal(session, realm, recoveryBefore, recoveryAfter);
+        }
         if (refusal != null) {
             throw ErrorResponse.error(refusal, Response.Status.CONFLICT);
         }
         after.toAttributes().forEach(realm::setAttribute);
-        TwoStepUiTab.mirror(realm, after);
+        recoveryAfter.toAttributes().forEach(realm::setAttribute);
+        TwoStepUiTab.mirror(realm, after, recoveryAfter);
         Map<String, Object> change = new LinkedHashMap<>();
-        change.put("old", before.toApi());
-        change.put("new", after.toApi());
+        change.put("old", api(before, recoveryBefore));
+        change.put("new", api(after, recoveryAfter));
         if (Boolean.TRUE.equals(endSessions)) {
             RealmSessions.endAll(session, realm);
             change.put(RealmSessions.END_SESSIONS, true);
         }
         adminEvent.resource(ResourceType.REALM).operation(OperationType.UPDATE)
                 .resourcePath("two-step").representation(change).success();
-        return after.toApi();
+        return api(after, recoveryAfter);
     }
 
     /**

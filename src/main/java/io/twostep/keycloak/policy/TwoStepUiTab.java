@@ -34,10 +34,15 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
 
     /** Provider id; the admin console shows it as the tab's title. */
     public static final String ID = "Two-step login";
-    private static final List<String> KEYS = List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays");
+    private static final List<String> POLICY_KEYS =
+            List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays");
+    /** The policy's fields, then those of {@link AccountRecoverySettings}. */
+    private static final List<String> KEYS = java.util.stream.Stream.concat(POLICY_KEYS.stream(),
+            AccountRecoverySettings.KEYS.stream()).toList();
     /** What the form shows for a tab never saved: the fields' default values below. */
     private static final Map<String, Object> FORM_DEFAULTS = Map.of("required", "false", "method", "any",
-            "trustedDeviceDays", "90", "enrolmentGraceDays", "0");
+            "trustedDeviceDays", "90", "enrolmentGraceDays", "0", "recoveryCodes", "offer",
+            "notifications", "true");
 
     /**
      * Field of the tab showing, as of the last save, whether every way into the realm enforces the policy (no user
@@ -59,9 +64,14 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
      */
     @Override
     public void validateConfiguration(KeycloakSession session, RealmModel realm, ComponentModel model) {
+        Map<String, Object> changes = changes(realm, model);
+        Map<String, Object> recoveryChanges = AccountRecoverySettings.ownKeys(changes);
+        changes.keySet().removeAll(recoveryChanges.keySet());
         TwoStepSettings next;
+        AccountRecoverySettings nextRecovery;
         try {
-            next = current(realm).with(changes(realm, model), Time.currentTime());
+            next = current(realm).with(changes, Time.currentTime());
+            nextRecovery = currentRecovery(realm).with(recoveryChanges);
         } catch (IllegalArgumentException e) {
             throw new ComponentValidationException(e.getMessage());
         }
@@ -77,14 +87,13 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
         }
         model.getConfig().putSingle(SET_UP, "false");
         String refusal = SwitchGuard.refusal(session, realm, current(realm), next);
+        if (refusal == null) {
+            refusal = RecoveryCodesReadiness.refusal(session, realm, currentRecovery(realm), nextRecovery);
+        }
         if (refusal != null) {
             throw new ComponentValidationException(refusal);
         }
-        next.toApi().forEach((key, value) -> {
-            if (KEYS.contains(key)) {
-                model.getConfig().putSingle(key, String.valueOf(value));
-            }
-        });
+        putFields(model, next, nextRecovery);
         // Saving the tab refreshes whether the ways in enforce the policy. No user counts: a stored tab is readable
         // with view-realm alone, and the counts need view-users (they stay in GET …/two-step/readiness).
         model.getConfig().putSingle(READINESS, ReadinessReport.waysInSummary(session, realm, Time.currentTime()));
@@ -111,8 +120,13 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
 
     /** @return the fields of {@code model} that differ from the stored tab, or from the defaults if none is stored */
     private static Map<String, Object> changes(RealmModel realm, ComponentModel model) {
+        // A tab saved before the recovery fields existed has none stored: their defaults are the baseline.
         ComponentModel stored = model.getId() == null ? null : realm.getComponent(model.getId());
-        Map<String, Object> baseline = stored == null ? FORM_DEFAULTS : update(stored);
+        Map<String, Object> baseline = new HashMap<>(FORM_DEFAULTS);
+        if (stored != null) {
+            baseline.keySet().removeAll(POLICY_KEYS);
+            baseline.putAll(update(stored));
+        }
         Map<String, Object> changed = new HashMap<>(update(model));
         changed.entrySet().removeIf(e -> e.getValue().equals(baseline.get(e.getKey())));
         return changed;
@@ -133,12 +147,33 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
         if (update.isEmpty()) {
             return;
         }
+        Map<String, Object> policyUpdate = new HashMap<>(update);
+        Map<String, Object> recoveryUpdate = AccountRecoverySettings.ownKeys(update);
+        policyUpdate.keySet().removeAll(recoveryUpdate.keySet());
         TwoStepSettings before = current(realm);
-        TwoStepSettings after = before.with(update, Time.currentTime());
+        TwoStepSettings after = before.with(policyUpdate, Time.currentTime());
+        AccountRecoverySettings recoveryBefore = currentRecovery(realm);
+        AccountRecoverySettings recoveryAfter = recoveryBefore.with(recoveryUpdate);
         after.toAttributes().forEach(realm::setAttribute);
-        if (!after.equals(before)) { // the REST API's mirror() lands here too, with nothing left to change
-            recordChange(session, realm, before, after);
+        recoveryAfter.toAttributes().forEach(realm::setAttribute);
+        // the REST API's mirror() lands here too, with nothing left to change
+        if (!after.equals(before) || !recoveryAfter.equals(recoveryBefore)) {
+            recordChange(session, realm, api(before, recoveryBefore), api(after, recoveryAfter));
         }
+    }
+
+    private static Map<String, Object> api(TwoStepSettings policy, AccountRecoverySettings recovery) {
+        Map<String, Object> api = new LinkedHashMap<>(policy.toApi());
+        api.putAll(recovery.toApi());
+        return api;
+    }
+
+    private static void putFields(ComponentModel model, TwoStepSettings policy, AccountRecoverySettings recovery) {
+        api(policy, recovery).forEach((key, value) -> {
+            if (KEYS.contains(key)) {
+                model.getConfig().putSingle(key, String.valueOf(value));
+            }
+        });
     }
 
     /**
@@ -146,14 +181,14 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
      * old and the new policy. Keycloak's own component event carries only the new values. The admin is read from the
      * request's bearer token, as Keycloak's admin endpoints do.
      */
-    private static void recordChange(KeycloakSession session, RealmModel realm, TwoStepSettings before,
-                                     TwoStepSettings after) {
+    private static void recordChange(KeycloakSession session, RealmModel realm, Map<String, Object> before,
+                                     Map<String, Object> after) {
         RealmModel contextRealm = session.getContext().getRealm();
         try {
             AdminAuth auth = AdminRoot.authenticateRealmAdminRequest(session);
             Map<String, Object> change = new LinkedHashMap<>();
-            change.put("old", before.toApi());
-            change.put("new", after.toApi());
+            change.put("old", before);
+            change.put("new", after);
             new AdminEventBuilder(realm, auth, session, session.getContext().getConnection())
                     .resource(ResourceType.REALM).operation(OperationType.UPDATE)
                     .resourcePath("two-step").representation(change).success();
@@ -182,21 +217,21 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
     /**
      * Mirrors the policy into this realm's saved tab, if any, so that the tab shows what the REST API set.
      */
-    public static void mirror(RealmModel realm, TwoStepSettings settings) {
+    public static void mirror(RealmModel realm, TwoStepSettings settings, AccountRecoverySettings recovery) {
         realm.getComponentsStream(realm.getId(), UiTabProvider.class.getName())
                 .filter(c -> ID.equals(c.getProviderId())).toList()
                 .forEach(component -> {
-                    settings.toApi().forEach((key, value) -> {
-                        if (KEYS.contains(key)) {
-                            component.getConfig().putSingle(key, String.valueOf(value));
-                        }
-                    });
+                    putFields(component, settings, recovery);
                     realm.updateComponent(component);
                 });
     }
 
     private static TwoStepSettings current(RealmModel realm) {
         return TwoStepSettings.fromAttributes(realm.getAttributes());
+    }
+
+    private static AccountRecoverySettings currentRecovery(RealmModel realm) {
+        return AccountRecoverySettings.fromAttributes(realm.getAttributes());
     }
 
     private static Map<String, Object> update(ComponentModel model) {
@@ -240,6 +275,16 @@ public final class TwoStepUiTab implements UiTabProvider, UiTabProviderFactory<C
                 .property().name("trustedDeviceDays").label("Remember devices (days)")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue("90")
                 .helpText("Days a remembered device skips the second step (0 to 365; 0 turns the feature off).").add()
+                .property().name("recoveryCodes").label("Recovery codes").type(ProviderConfigProperty.LIST_TYPE)
+                .options("offer", "required", "off").defaultValue("offer")
+                .helpText("offer: Keycloak's recovery codes are shown right after a user first sets up a second step; "
+                        + "required: also every user with a second factor but no codes sets them up at the next "
+                        + "sign-in with the second step; off: neither, and codes are not accepted at login.").add()
+                .property().name("notifications").label("Security notices by e-mail")
+                .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("true")
+                .helpText("E-mails users (with the realm's SMTP settings) when a number is bound or changed, a second "
+                        + "factor is removed, a device is remembered, text messages are blocked after wrong codes, a "
+                        + "recovery code is used, or the help desk resets their two-step login.").add()
                 .property().name(SET_UP).label("Set up the realm on save").type(ProviderConfigProperty.BOOLEAN_TYPE)
                 .defaultValue("false")
                 .helpText("Wires the realm for the policy when you save (user profile, required actions, copies of "
