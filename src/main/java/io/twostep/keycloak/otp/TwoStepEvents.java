@@ -45,6 +45,13 @@ public final class TwoStepEvents {
     /** Detail: how many records an action removed. */
     public static final String COUNT = "count";
 
+    /** A recovery code was spent at login; detail {@link #REMAINING}. */
+    public static final String RECOVERY_CODE_USED = "recovery_code_used";
+    /** Detail: how many recovery codes the user has left. */
+    public static final String REMAINING = "remaining";
+    /** A second factor the user could no longer use was removed once they set up a new one after a recovery code. */
+    public static final String SECOND_FACTOR_REPLACED = "second_factor_replaced";
+
     /** Changing the second step was refused: this session has not used the current one. */
     public static final String SECOND_STEP_NEEDED = "second_step_needed";
     public static final String ERROR_SECOND_STEP_NEEDED = "two_step_second_step_needed";
