@@ -5,6 +5,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +22,8 @@ public final class RecoveryCodesReadiness {
 
     /** Keycloak's recovery-code form authenticator. */
     public static final String FORM = RecoveryAuthnCodesFormAuthenticatorFactory.PROVIDER_ID;
+    /** The credential type of recovery codes, also the form's reference category. */
+    public static final String CATEGORY = RecoveryAuthnCodesCredentialModel.TYPE;
     /** Keycloak's required action that creates (or replaces) a user's recovery codes. */
     public static final String ACTION = UserModel.RequiredAction.CONFIGURE_RECOVERY_AUTHN_CODES.name();
 
