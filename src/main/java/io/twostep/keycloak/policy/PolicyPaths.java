@@ -150,7 +150,7 @@ public final class PolicyPaths {
      * @param authenticator an authenticator's provider id
      * @return whether an effective execution of it can run in the flow (Keycloak's requirement semantics)
      */
-    boolean canRun(AuthenticationFlowModel flow, String authenticator) {
+    public boolean canRun(AuthenticationFlowModel flow, String authenticator) {
         return flow != null && anyRuns(flow.getId(), Set.of(authenticator), 0);
     }
 

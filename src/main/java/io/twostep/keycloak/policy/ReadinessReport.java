@@ -38,6 +38,7 @@ public final class ReadinessReport {
     private final Map<String, Integer> counts = new LinkedHashMap<>();
     private final Map<String, List<Entry>> pages = new LinkedHashMap<>();
     private final Map<String, Object> flows = new LinkedHashMap<>();
+    private Map<String, Object> recoveryCodes = Map.of();
     private int users;
 
     private ReadinessReport() {
@@ -83,11 +84,15 @@ public final class ReadinessReport {
             }
         });
         report.flows.putAll(flows(session, realm));
+        report.recoveryCodes = RecoveryCodesReadiness.toJson(session, realm, facts.withRecoveryCodes());
         return report;
     }
 
-    /** Users with their {@code phoneNumber} and whether they have a second factor. */
-    private record UserFacts(Stream<Entry> users, Map<String, String> phoneNumbers, Set<String> withSecondFactor) {
+    /**
+     * Users with their {@code phoneNumber}, whether they have a second factor, and how many have recovery codes.
+     */
+    private record UserFacts(Stream<Entry> users, Map<String, String> phoneNumbers, Set<String> withSecondFactor,
+                             int withRecoveryCodes) {
 
         /**
          * Three queries on Keycloak's own database, whatever the number of users: per-user model calls would cost
@@ -111,7 +116,11 @@ public final class ReadinessReport {
                             Object[].class)
                     .setParameter("realm", realm.getId()).getResultStream()
                     .map(row -> new Entry((String) row[0], (String) row[1]));
-            return new UserFacts(users, phones, factors);
+            long withCodes = em.createQuery("select count(distinct c.user.id) from CredentialEntity c "
+                            + "where c.user.realmId = :realm and c.type = :type", Long.class)
+                    .setParameter("realm", realm.getId()).setParameter("type", RecoveryCodesReadiness.CATEGORY)
+                    .getSingleResult();
+            return new UserFacts(users, phones, factors, (int) withCodes);
         }
 
         /** Through the user model, for realms whose users (also) live in a federated store such as LDAP. */
@@ -119,6 +128,7 @@ public final class ReadinessReport {
             Map<String, String> phones = new HashMap<>();
             Set<String> factors = new HashSet<>();
             List<Entry> users = new ArrayList<>();
+            int[] withCodes = {0};
             session.users().searchForUserStream(realm, Map.of(UserModel.INCLUDE_SERVICE_ACCOUNT, "false"))
                     .forEach(user -> {
                         users.add(new Entry(user.getId(), user.getUsername()));
@@ -130,8 +140,12 @@ public final class ReadinessReport {
                         if (has.app() || has.sms()) {
                             factors.add(user.getId());
                         }
+                        if (user.credentialManager().getStoredCredentialsByTypeStream(RecoveryCodesReadiness.CATEGORY)
+                                .findAny().isPresent()) {
+                            withCodes[0]++;
+                        }
                     });
-            return new UserFacts(users.stream(), phones, factors);
+            return new UserFacts(users.stream(), phones, factors, withCodes[0]);
         }
     }
 
@@ -248,7 +262,10 @@ public final class ReadinessReport {
         return flowCheck instanceof Map<?, ?> check && Boolean.TRUE.equals(check.get("enforcesPolicy")) ? "yes" : "no";
     }
 
-    /** @return the JSON shape: {@code users}, each category with {@code count} and {@code users}, {@code flows} */
+    /**
+     * @return the JSON shape: {@code users}, each category with {@code count} and {@code users}, {@code flows},
+     *         {@code recoveryCodes} (see {@link RecoveryCodesReadiness#toJson})
+     */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("users", users);
@@ -256,6 +273,7 @@ public final class ReadinessReport {
             json.put(category, Map.of("count", counts.get(category), "users", pages.get(category)));
         }
         json.put("flows", flows);
+        json.put("recoveryCodes", recoveryCodes);
         return json;
     }
 
