@@ -9,6 +9,7 @@ import io.twostep.keycloak.policy.SwitchGuard;
 import io.twostep.keycloak.policy.TwoStepSetup;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.policy.TwoStepUiTab;
+import io.twostep.keycloak.recovery.HelpDeskReset;
 import io.twostep.keycloak.requiredaction.ConfigureSmsOtpFactory;
 import io.twostep.keycloak.trusteddevice.TrustedDevices;
 import jakarta.ws.rs.Consumes;
@@ -40,8 +41,9 @@ import java.util.Map;
 
 /**
  * Admin REST under {@code /admin/realms/{realm}/two-step}: the realm's two-step policy ({@code view-realm} reads,
- * {@code manage-realm} writes), the realm set-up ({@code manage-realm}) and a user's wrong-SMS-code standing ({@code view-users} reads,
- * {@code manage-users} resets).
+ * {@code manage-realm} writes), the realm set-up ({@code manage-realm}), a user's wrong-SMS-code standing
+ * ({@code view-users} reads, {@code manage-users} resets), remembered devices, and the help-desk reset of a user
+ * ({@code manage-users}).
  */
 public final class TwoStepAdminResource {
 
@@ -296,6 +298,34 @@ public final class TwoStepAdminResource {
                 .representation(Map.of("removed", removed))
                 .success();
         return Map.of("removed", removed);
+    }
+
+    /**
+     * The help desk's reset of a user who lost their phone ({@code manage-users}): removes the user's SMS number,
+     * authenticator apps, recovery codes and remembered devices, clears the wrong-code count, ends the user's
+     * sessions, makes the next login set up a second step again, and e-mails the user a notice (see
+     * {@link HelpDeskReset}). Recorded as an admin event ({@code ACTION} on {@code users/{id}/two-step/reset})
+     * carrying the answer, in which the number is masked.
+     *
+     * @param userId the user's id
+     * @return {@code {"removed": {"sms-otp": n, "otp": n, "recovery-authn-codes": n, "trusted-device": n},
+     *         "phoneNumber": "+49•••••••••89", "wrongCodeCountCleared": true, "sessionsEnded": n,
+     *         "nextLogin": "configure-sms-otp"}}
+     * @throws NotFoundException when the user does not exist
+     * @throws jakarta.ws.rs.ForbiddenException (403) without {@code manage-users} for that user
+     */
+    @POST
+    @Path("users/{userId}/reset")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> resetUser(@PathParam("userId") String userId) {
+        UserModel user = user(userId);
+        auth.users().requireManage(user);
+        Map<String, Object> result = HelpDeskReset.reset(session, realm, user);
+        adminEvent.resource(ResourceType.USER).operation(OperationType.ACTION)
+                .resourcePath("users", user.getId(), "two-step", "reset")
+                .representation(result)
+                .success();
+        return result;
     }
 
     private UserModel user(String userId) {
