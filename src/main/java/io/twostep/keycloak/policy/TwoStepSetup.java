@@ -723,6 +723,11 @@ public final class TwoStepSetup {
     // ---- identity providers
 
     private void identityProviders() {
+        AuthenticationFlowModel postBroker = realm.getFlowByAlias(POST_BROKER_FLOW);
+        if (postBroker != null && PolicyPaths.check(session, realm)
+                .browserLike("identityProvider", POST_BROKER_FLOW, postBroker, true).enforces()) {
+            recoveryCodeForm("identityProviders", postBroker);
+        }
         List<IdentityProviderModel> without = new ArrayList<>();
         session.identityProviders().getAllStream().forEach(idp -> {
             String flowId = idp.getPostBrokerLoginFlowId();
@@ -747,9 +752,6 @@ public final class TwoStepSetup {
             refuse("identityProviders", existing, "The flow '" + POST_BROKER_FLOW + "' exists but does not enforce "
                     + "the policy: rename it, or add 'Two-step enrolment' and the second step to it by hand.");
             return;
-        }
-        if (existing != null) {
-            recoveryCodeForm("identityProviders", existing);
         }
         if (existing == null) {
             change("identityProviders", "create the post login flow '" + POST_BROKER_FLOW + "'", () -> {

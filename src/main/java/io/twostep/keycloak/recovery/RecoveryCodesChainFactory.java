@@ -36,8 +36,10 @@ import java.util.Map;
  *     <li>After a login with a recovery code ({@link RecoveryCodeFormFactory}): the apps and the SMS number the user
  *     had before are removed (each a {@code REMOVE_CREDENTIAL} event with {@code two_step_event=
  *     second_factor_replaced}, so the user is told), and fresh codes are asked for in this login.</li>
- *     <li>Otherwise, when the user has no recovery codes yet: Keycloak's {@code CONFIGURE_RECOVERY_AUTHN_CODES} is
- *     added to the user, as Keycloak's app set-up does.</li>
+ *     <li>Otherwise, after the user's first second factor (no other app or number before, not a change of number)
+ *     and when the user has no recovery codes yet: Keycloak's {@code CONFIGURE_RECOVERY_AUTHN_CODES} is added to
+ *     the user, as Keycloak's app set-up does. Users who change a factor they have are not asked again (with
+ *     {@code twoStep.recoveryCodes=required}, the next login with a second step asks those without codes).</li>
  * </ul>
  * Nothing is offered with {@code twoStep.recoveryCodes=off}, or while the realm cannot use codes (the action
  * disabled, or the browser flow unable to run the recovery-code form).
@@ -58,7 +60,9 @@ public final class RecoveryCodesChainFactory implements EventListenerProviderFac
                     RealmModel realm = session.realms().getRealm(event.getRealmId());
                     UserModel user = realm == null ? null : session.users().getUserById(realm, event.getUserId());
                     if (user != null) {
-                        afterSetUp(session, realm, user, session.getContext().getAuthenticationSession(), type);
+                        boolean changedNumber = event.getDetails().get(TwoStepEvents.PREVIOUS_MASKED_NUMBER) != null;
+                        afterSetUp(session, realm, user, session.getContext().getAuthenticationSession(), type,
+                                !changedNumber && RecoveryCodes.replacedFactorIds(user).size() == 1);
                     }
                 }
             }
@@ -89,8 +93,12 @@ public final class RecoveryCodesChainFactory implements EventListenerProviderFac
         return null;
     }
 
+    /**
+     * @param first whether this set-up gave the user their first second factor (no other app or number, not a
+     *              change of number)
+     */
     private static void afterSetUp(KeycloakSession session, RealmModel realm, UserModel user,
-                                   AuthenticationSessionModel authSession, String type) {
+                                   AuthenticationSessionModel authSession, String type, boolean first) {
         String spent = null;
         if (authSession != null && authSession.getAuthenticatedUser() != null
                 && user.getId().equals(authSession.getAuthenticatedUser().getId())) {
@@ -109,7 +117,8 @@ public final class RecoveryCodesChainFactory implements EventListenerProviderFac
             authSession.addRequiredAction(RecoveryCodes.ACTION); // fresh codes in place of the ones that were out
             return;
         }
-        if (RecoveryCodes.has(user) || user.getRequiredActionsStream().anyMatch(RecoveryCodes.ACTION::equals)) {
+        if (!first || RecoveryCodes.has(user)
+                || user.getRequiredActionsStream().anyMatch(RecoveryCodes.ACTION::equals)) {
             return;
         }
         try {
