@@ -120,11 +120,14 @@ public final class SecurityNotices {
 
         private void send(KeycloakSession session) {
             RealmModel realm = session.realms().getRealm(realmId);
-            UserModel user = realm == null ? null : session.users().getUserById(realm, userId);
+            if (realm == null) {
+                return;
+            }
+            session.getContext().setRealm(realm); // user storage and the theme read the realm from the context
+            UserModel user = session.users().getUserById(realm, userId);
             if (user == null || user.getEmail() == null || user.getEmail().isBlank()) {
                 return;
             }
-            session.getContext().setRealm(realm);
             if (localeTag != null) {
                 session.setAttribute(LocaleSelectorProvider.USER_REQUEST_LOCALE, localeTag);
             }
