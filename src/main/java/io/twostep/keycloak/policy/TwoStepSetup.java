@@ -588,7 +588,8 @@ public final class TwoStepSetup {
         List<AuthenticationFlowModel> all = new ArrayList<>();
         collectFlows(flow, all, 0);
         List<AuthenticationFlowModel> places = all.stream().filter(f -> PolicyPaths.executions(realm, f.getId())
-                .anyMatch(e -> e.isAlternative() && PolicyPaths.SECOND_STEPS.contains(e.getAuthenticator())))
+                .anyMatch(e -> e.isAlternative() && e.getAuthenticator() != null
+                        && PolicyPaths.SECOND_STEPS.contains(e.getAuthenticator())))
                 .toList();
         if (places.size() != 1) {
             manual.add("flow '" + flow.getAlias() + "': add 'Recovery Authentication Code Form' ("
