@@ -41,6 +41,8 @@ public final class RecoveryCodeFormFactory extends RecoveryAuthnCodesFormAuthent
     static final String SPENT_NOTE = "two-step.recovery.spent";
     static final String KEEP = "keep";
     static final String RETIRE = "retire:";
+    /** The credential type the form answers to while codes are switched off: one no credential has. */
+    static final String SWITCHED_OFF_TYPE = RecoveryAuthnCodesCredentialModel.TYPE + "-switched-off";
 
     @Override
     public Authenticator create(KeycloakSession session) {
@@ -62,8 +64,23 @@ public final class RecoveryCodeFormFactory extends RecoveryAuthnCodesFormAuthent
 
         @Override
         public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
+            return !off(realm) && super.configuredFor(session, realm, user);
+        }
+
+        /**
+         * Keycloak lists the ways in under <em>Try another way</em> (and picks the first one) by matching the types
+         * of the user's credentials with this type; with codes switched off it names a type no credential has, so
+         * the form is no way in.
+         */
+        @Override
+        public String getType(KeycloakSession session) {
+            RealmModel realm = session.getContext().getRealm();
+            return realm != null && off(realm) ? SWITCHED_OFF_TYPE : super.getType(session);
+        }
+
+        private static boolean off(RealmModel realm) {
             return AccountRecoverySettings.fromAttributes(realm.getAttributes()).recoveryCodes()
-                    != AccountRecoverySettings.RecoveryCodes.OFF && super.configuredFor(session, realm, user);
+                    == AccountRecoverySettings.RecoveryCodes.OFF;
         }
 
         @Override
