@@ -95,6 +95,8 @@ class NoticeDeliveryFailureTest extends AbstractJourneyTest {
             smtpAt(silent.getLocalPort());
 
             long millis = enrol("smtp-silent", TestUsers.newNumber());
+            System.out.println("[notices] code submitted to logged in, with an SMTP server that never answers: "
+                    + millis + " ms");
 
             assertTrue(millis < 5_000, "the login did not wait for the mail server: " + millis + " ms");
             long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
