@@ -209,9 +209,12 @@ class RealmSetupTest {
         recovery.setSecretData(model.getSecretData());
         recovery.setCredentialData(model.getCredentialData());
         UserRepresentation withCodes = new UserRepresentation();
-        withCodes.setUsername("with-codes-2");
+        withCodes.setUsername("with-codes");
         withCodes.setEnabled(true);
-        withCodes.setEmail("with-codes-2@example.org");
+        withCodes.setEmail("with-codes@example.org");
+        withCodes.setEmailVerified(true);
+        withCodes.setFirstName("Test");
+        withCodes.setLastName("with-codes"); // a complete profile: Keycloak's profile check asks nothing first
         CredentialRepresentation password = new CredentialRepresentation();
         password.setType(CredentialRepresentation.PASSWORD);
         password.setValue(TestUsers.PASSWORD);
@@ -225,7 +228,7 @@ class RealmSetupTest {
         rep.setUsers(List.of(withCodes));
         realm.admin().partialImport(rep).close();
 
-        passwordStep("with-codes-2");
+        passwordStep("with-codes");
         codePage.assertCurrent();
         driver.findElement(By.id("try-another-way")).click();
         new org.keycloak.testframework.ui.page.SelectAuthenticatorPage(driver)
