@@ -46,6 +46,10 @@ public final class TwoStepIds {
     public static final String TRUSTED_DEVICE_REVOCATION_LISTENER = "two-step-trusted-device-revocation";
     /** Keeps the Two-step login check enabled while the policy is on. */
     public static final String SAFETY_NET_KEEPER_LISTENER = "two-step-safety-net-keeper";
+    /** E-mails users a security notice when how they sign in changes. */
+    public static final String SECURITY_NOTICES_LISTENER = "two-step-security-notices";
+    /** Chains Keycloak's recovery-code set-up after a second step is set up. */
+    public static final String RECOVERY_CODES_LISTENER = "two-step-recovery-codes";
 
     // ---- admin faces
 
@@ -53,6 +57,8 @@ public final class TwoStepIds {
     public static final String ADMIN_PATH = "two-step";
     /** Provider id of the admin console tab; the console shows it as the tab's title. */
     public static final String ADMIN_TAB = "Two-step login";
+    /** Provider id of the help desk's tab on a user's page; the console shows it as the tab's title. */
+    public static final String HELP_DESK_TAB = "Two-step reset";
 
     // ---- own SPIs
 

@@ -41,8 +41,10 @@ class PackageGraphTest {
             Set.of("phone", "policy", "limits", "sms"),              // rules and own SPIs
             Set.of("sms.console", "sms.vonage", "smscode", "factorchange"), // senders, code machinery, change rule
             Set.of("credential", "trusteddevice"),                   // credentials
-            Set.of("authenticator", "requiredaction", "enforcement"), // flow steps, safety net, set-up
-            Set.of("admin"));                                         // REST API, tab, readiness report
+            Set.of("authenticator", "requiredaction", "enforcement", "notice"), // flow steps, safety net, set-up,
+                                                                                // security notices
+            Set.of("recovery"),                                       // the way back in: recovery codes, help desk
+            Set.of("admin"));                                         // REST API, tabs, readiness report
 
     @Test
     void everyImportRunsDownTheLayers() throws Exception {

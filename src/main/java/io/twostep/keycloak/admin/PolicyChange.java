@@ -1,6 +1,7 @@
 package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.TwoStepIds;
+import io.twostep.keycloak.enforcement.RecoveryCodesReadiness;
 import io.twostep.keycloak.enforcement.SwitchGuard;
 import io.twostep.keycloak.enforcement.TwoStepSetup;
 import io.twostep.keycloak.policy.TwoStepSettings;
@@ -18,7 +19,8 @@ import java.util.Map;
 /**
  * A change of the realm's policy or its set-up, made the same way through the admin REST API and the admin console
  * tab: the update is checked, the set-up runs first when asked for, the switch is refused while a way into the realm
- * does not enforce the policy ({@link SwitchGuard}), the realm attributes are written (the one store of the policy),
+ * does not enforce the policy ({@link SwitchGuard}), requiring recovery codes is refused while the realm cannot use
+ * them ({@link RecoveryCodesReadiness}), the realm attributes are written (the one store of the policy),
  * sessions end when asked for, and each step is an admin event on {@code two-step}. The caller checks the admin's
  * roles before.
  */
@@ -59,8 +61,8 @@ final class PolicyChange {
      * @param setUp       run the realm set-up first
      * @param endSessions end every SSO session of the realm with the change ({@link RealmSessions#endAll})
      * @return the policy now in force
-     * @throws Refused 400 naming a bad setting; 409 naming each way in that does not enforce the policy, or each flow
-     *                 the set-up refused to change
+     * @throws Refused 400 naming a bad setting; 409 naming each way in that does not enforce the policy, each flow
+     *                 the set-up refused to change, or what recovery codes lack to be required
      */
     TwoStepSettings apply(Map<String, ?> update, boolean setUp, boolean endSessions) {
         TwoStepSettings before = TwoStepSettings.of(session, realm);
@@ -74,6 +76,9 @@ final class PolicyChange {
             setUp(false);
         }
         String refusal = SwitchGuard.refusal(session, realm, before, after);
+        if (refusal == null) {
+            refusal = RecoveryCodesReadiness.refusal(session, realm, before, after);
+        }
         if (refusal != null) {
             throw new Refused(Response.Status.CONFLICT, refusal);
         }

@@ -1,6 +1,7 @@
 package io.twostep.keycloak.admin;
 
 import io.twostep.keycloak.enforcement.PolicyPaths;
+import io.twostep.keycloak.enforcement.RecoveryCodesReadiness;
 import io.twostep.keycloak.phone.PhonePolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import org.keycloak.models.KeycloakSession;
@@ -19,8 +20,9 @@ import java.util.Map;
  * How ready a realm is for the two-step toggle: which users have no number, an unusable number, a number shared
  * with another user, or no second factor at all, and whether every way into the realm enforces the policy (flows,
  * client overrides, identity providers, the safety net; see {@link PolicyPaths}). Users are streamed once
- * ({@link ReadinessUsers}); ids, usernames, numbers and per-number counts are held in memory (a few MB for 100 000
- * users).
+ * ({@link ReadinessUsers}); the report also says whether recovery codes work in the realm and how many users have
+ * them ({@link RecoveryCodesReadiness}). Ids, usernames, numbers and per-number counts are held in memory (a few
+ * MB for 100 000 users).
  */
 public final class ReadinessReport {
 
@@ -35,6 +37,7 @@ public final class ReadinessReport {
     private final Map<String, Integer> counts = new LinkedHashMap<>();
     private final Map<String, List<Entry>> pages = new LinkedHashMap<>();
     private final Map<String, Object> flows = new LinkedHashMap<>();
+    private Map<String, Object> recoveryCodes = Map.of();
     private int users;
 
     private ReadinessReport() {
@@ -52,8 +55,10 @@ public final class ReadinessReport {
      */
     public static ReadinessReport build(KeycloakSession session, RealmModel realm, PhonePolicy policy, int first,
                                         int max) {
-        ReadinessReport report = of(ReadinessUsers.of(session, realm), policy, first, max);
+        ReadinessUsers users = ReadinessUsers.of(session, realm);
+        ReadinessReport report = of(users, policy, first, max);
         report.flows.putAll(flows(session, realm));
+        report.recoveryCodes = RecoveryCodesReadiness.toJson(session, realm, users.withRecoveryCodes());
         return report;
     }
 
@@ -191,7 +196,10 @@ public final class ReadinessReport {
         return flowCheck instanceof Map<?, ?> check && Boolean.TRUE.equals(check.get("enforcesPolicy")) ? "yes" : "no";
     }
 
-    /** @return the JSON shape: {@code users}, each category with {@code count} and {@code users}, {@code flows} */
+    /**
+     * @return the JSON shape: {@code users}, each category with {@code count} and {@code users}, {@code flows},
+     *         {@code recoveryCodes} (see {@link RecoveryCodesReadiness#toJson})
+     */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("users", users);
@@ -199,6 +207,7 @@ public final class ReadinessReport {
             json.put(category, Map.of("count", counts.get(category), "users", pages.get(category)));
         }
         json.put("flows", flows);
+        json.put("recoveryCodes", recoveryCodes);
         return json;
     }
 

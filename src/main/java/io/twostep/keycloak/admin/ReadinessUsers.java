@@ -12,6 +12,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.OTPCredentialModel;
+import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,10 +24,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * The users of a realm as the readiness report needs them: id and username, {@code phoneNumber}, and whether they
- * have a second factor (app or SMS), service accounts left out.
+ * The users of a realm as the readiness report needs them: id and username, {@code phoneNumber}, whether they
+ * have a second factor (app or SMS), and how many have recovery codes, service accounts left out.
  * <p>
- * Where the users live in Keycloak's own database, three JPA queries read them all, whatever their number (10 000
+ * Where the users live in Keycloak's own database, four JPA queries read them all, whatever their number (10 000
  * users: about 0.7 s on a cold cache, {@code ReadinessBenchmark}); Keycloak's public user API would cost two
  * queries per user (minutes). The queries name Keycloak's internal entities ({@link #ENTITY_ATTRIBUTES}), which are
  * no public API: before querying, the attributes they read are looked up in the JPA metamodel, and a Keycloak whose
@@ -36,10 +37,11 @@ import java.util.stream.Stream;
  *
  * @param users            every user, by username
  * @param phoneNumbers     user id to the {@code phoneNumber} attribute as stored
- * @param withSecondFactor ids of the users with an app or a proven number
+ * @param withSecondFactor  ids of the users with an app or a proven number
+ * @param withRecoveryCodes how many users have a set of recovery codes
  */
 record ReadinessUsers(Stream<ReadinessReport.Entry> users, Map<String, String> phoneNumbers,
-                      Set<String> withSecondFactor) {
+                      Set<String> withSecondFactor, int withRecoveryCodes) {
 
     /** The JPA entities and attributes the queries below read: what a Keycloak version must still have. */
     static final Map<String, Set<String>> ENTITY_ATTRIBUTES = Map.of(
@@ -51,6 +53,8 @@ record ReadinessUsers(Stream<ReadinessReport.Entry> users, Map<String, String> p
             + "where a.name = '" + TwoStepIds.PHONE_NUMBER + "' and a.user.realmId = :realm";
     static final String WITH_SECOND_FACTOR = "select distinct c.user.id from CredentialEntity c "
             + "where c.user.realmId = :realm and c.type in (:types)";
+    static final String WITH_RECOVERY_CODES = "select count(distinct c.user.id) from CredentialEntity c "
+            + "where c.user.realmId = :realm and c.type = :type";
     static final String USERS = "select u.id, u.username from UserEntity u "
             + "where u.realmId = :realm and u.serviceAccountClientLink is null order by u.username";
 
@@ -58,7 +62,7 @@ record ReadinessUsers(Stream<ReadinessReport.Entry> users, Map<String, String> p
     private static final AtomicBoolean FALLBACK_WARNED = new AtomicBoolean();
 
     /**
-     * @return the realm's users, by the three queries where they can run, else through the public user API
+     * @return the realm's users, by the four queries where they can run, else through the public user API
      */
     static ReadinessUsers of(KeycloakSession session, RealmModel realm) {
         if (federated(realm)) {
@@ -110,7 +114,9 @@ record ReadinessUsers(Stream<ReadinessReport.Entry> users, Map<String, String> p
         Stream<ReadinessReport.Entry> users = em.createQuery(USERS, Object[].class)
                 .setParameter("realm", realm.getId()).getResultStream()
                 .map(row -> new ReadinessReport.Entry((String) row[0], (String) row[1]));
-        return new ReadinessUsers(users, phones, factors);
+        long withCodes = em.createQuery(WITH_RECOVERY_CODES, Long.class).setParameter("realm", realm.getId())
+                .setParameter("type", RecoveryAuthnCodesCredentialModel.TYPE).getSingleResult();
+        return new ReadinessUsers(users, phones, factors, (int) withCodes);
     }
 
     /** Through Keycloak's public user API, one user at a time: for users a user storage provider holds. */
@@ -118,6 +124,7 @@ record ReadinessUsers(Stream<ReadinessReport.Entry> users, Map<String, String> p
         Map<String, String> phones = new HashMap<>();
         Set<String> factors = new HashSet<>();
         List<ReadinessReport.Entry> users = new ArrayList<>();
+        int[] withCodes = {0};
         session.users().searchForUserStream(realm, Map.of(UserModel.INCLUDE_SERVICE_ACCOUNT, "false"))
                 .forEach(user -> {
                     users.add(new ReadinessReport.Entry(user.getId(), user.getUsername()));
@@ -129,8 +136,12 @@ record ReadinessUsers(Stream<ReadinessReport.Entry> users, Map<String, String> p
                     if (has.app() || has.sms()) {
                         factors.add(user.getId());
                     }
+                    if (user.credentialManager().getStoredCredentialsByTypeStream(
+                            RecoveryAuthnCodesCredentialModel.TYPE).findAny().isPresent()) {
+                        withCodes[0]++;
+                    }
                 });
-        return new ReadinessUsers(users.stream(), phones, factors);
+        return new ReadinessUsers(users.stream(), phones, factors, withCodes[0]);
     }
 
     private static boolean federated(RealmModel realm) {

@@ -1,10 +1,12 @@
 package io.twostep.keycloak.admin;
 
+import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.enforcement.SwitchGuard;
 import io.twostep.keycloak.enforcement.TwoStepSetup;
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.phone.RealmPhonePolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
+import io.twostep.keycloak.recovery.HelpDeskReset;
 import io.twostep.keycloak.trusteddevice.TrustedDevices;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -34,8 +36,9 @@ import java.util.Map;
 
 /**
  * Admin REST under {@code /admin/realms/{realm}/two-step}: the realm's two-step policy ({@code view-realm} reads,
- * {@code manage-realm} writes), the realm set-up ({@code manage-realm}) and a user's wrong-SMS-code standing ({@code view-users} reads,
- * {@code manage-users} resets).
+ * {@code manage-realm} writes), the realm set-up ({@code manage-realm}), a user's wrong-SMS-code standing
+ * ({@code view-users} reads, {@code manage-users} resets), remembered devices, and the help-desk reset of a user
+ * ({@code manage-users}).
  */
 public final class TwoStepAdminResource {
 
@@ -57,7 +60,7 @@ public final class TwoStepAdminResource {
 
     /**
      * @return the policy, e.g. {@code {"required":false,"method":"any","trustedDeviceDays":90,
-     *         "enrolmentGraceDays":0,"requiredSince":0}}
+     *         "enrolmentGraceDays":0,"recoveryCodes":"offer","notifications":true,"requiredSince":0}}
      */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -74,11 +77,13 @@ public final class TwoStepAdminResource {
      * admin console tab then shows the new policy.
      *
      * @param update any of {@code required}, {@code method}, {@code trustedDeviceDays}, {@code enrolmentGraceDays},
-     *               {@code setUp} (boolean) and {@code endSessions} (boolean: end every SSO session of the realm with
-     *               the change, see {@link RealmSessions}; needs {@code manage-users} too)
+     *               {@code recoveryCodes} ({@code off}, {@code offer}, {@code required}), {@code notifications}
+     *               (boolean), {@code setUp} (boolean) and {@code endSessions} (boolean: end every SSO session of
+     *               the realm with the change, see {@link RealmSessions}; needs {@code manage-users} too)
      * @return the policy now in force
      * @throws ErrorResponseException 400 with a message naming the bad setting; 409 naming each way in that does
-     *                                not enforce the policy, or each flow the set-up refused to change
+     *                                not enforce the policy, each flow the set-up refused to change, or why
+     *                                recovery codes cannot be required
      */
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
@@ -139,9 +144,10 @@ public final class TwoStepAdminResource {
     }
 
     /**
-     * The readiness report ({@code view-realm} and {@code view-users}): counts and pages of users with no {@code phoneNumber}, an invalid
-     * or non-mobile one, one shared with another user, or no second factor; and whether the bound browser and
-     * direct-grant flows enforce the policy.
+     * The readiness report ({@code view-realm} and {@code view-users}): counts and pages of users with no
+     * {@code phoneNumber}, an invalid or non-mobile one, one shared with another user, or no second factor; whether
+     * the bound browser and direct-grant flows enforce the policy; and whether recovery codes work in the realm and
+     * how many users have them ({@code recoveryCodes}).
      *
      * @param first entries to skip per category (default 0)
      * @param max   entries per category (default 100, at most 1000)
@@ -261,6 +267,33 @@ public final class TwoStepAdminResource {
         UserModel user = user(userId);
         auth.users().requireManage(user);
         return user;
+    }
+
+    /**
+     * The help desk's reset of a user who lost their phone ({@code manage-users}): removes the user's SMS number,
+     * authenticator apps, recovery codes and remembered devices, clears the wrong-code count, ends the user's
+     * sessions, makes the next login set up a second step again, and e-mails the user a notice (see
+     * {@link HelpDeskReset}). Recorded as an admin event ({@code ACTION} on {@code users/{id}/two-step/reset})
+     * carrying the answer, in which the number is masked.
+     *
+     * @param userId the user's id
+     * @return {@code {"removed": {"sms-otp": n, "otp": n, "recovery-authn-codes": n, "trusted-device": n},
+     *         "phoneNumber": "+49•••••••••89", "wrongCodeCountCleared": true, "sessionsEnded": n,
+     *         "nextLogin": "configure-sms-otp"}}
+     * @throws NotFoundException when the user does not exist
+     * @throws jakarta.ws.rs.ForbiddenException (403) without {@code manage-users} for that user
+     */
+    @POST
+    @Path("users/{userId}/reset")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> resetUser(@PathParam("userId") String userId) {
+        UserModel user = userToManage(userId);
+        Map<String, Object> result = HelpDeskReset.reset(session, realm, user);
+        adminEvent.resource(ResourceType.USER).operation(OperationType.ACTION)
+                .resourcePath("users", user.getId(), TwoStepIds.ADMIN_PATH, "reset")
+                .representation(result)
+                .success();
+        return result;
     }
 
     private UserModel user(String userId) {

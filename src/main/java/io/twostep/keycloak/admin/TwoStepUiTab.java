@@ -111,14 +111,19 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
 
     /**
      * The change detection of a save: the admin console sends every field, so a field counts as changed only where
-     * it differs from the stored copy the form is filled with (or, before there is one, the fields' defaults).
+     * it differs from the stored copy the form is filled with (or, before there is one or where it lacks the field,
+     * the field's default).
      *
      * @param stored    the stored copy, or {@code null}
      * @param submitted the saved form's fields
      * @return the settings the save changed, keyed like {@link Setting#key()}, values as typed (trimmed)
      */
     static Map<String, Object> changes(ComponentModel stored, MultivaluedHashMap<String, String> submitted) {
-        Map<String, Object> baseline = stored == null ? settingsOf(defaults()) : settingsOf(stored.getConfig());
+        // A field the stored copy lacks (a copy made before the field existed) is compared with its default.
+        Map<String, Object> baseline = settingsOf(defaults());
+        if (stored != null) {
+            baseline.putAll(settingsOf(stored.getConfig()));
+        }
         Map<String, Object> changed = new HashMap<>(settingsOf(submitted));
         changed.entrySet().removeIf(e -> e.getValue().equals(baseline.get(e.getKey())));
         return changed;
@@ -225,7 +230,8 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
 
     @Override
     public String getHelpText() {
-        return "Two-step login for the whole realm: switch it on, choose the method, grace period and trusted devices.";
+        return "Two-step login for the whole realm: switch it on, choose the method, grace period, trusted devices, "
+                + "recovery codes and security notices.";
     }
 
     @Override
@@ -246,6 +252,18 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
                 .property().name(Setting.TRUSTED_DEVICE_DAYS.key()).label("Remember devices (days)")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue(defaultDays)
                 .helpText("Days a remembered device skips the second step (0 to 365; 0 turns the feature off).").add()
+                .property().name(Setting.RECOVERY_CODES.key()).label("Recovery codes")
+                .type(ProviderConfigProperty.LIST_TYPE).options("offer", "required", "off")
+                .defaultValue(TwoStepSettings.DEFAULTS.recoveryCodes().value())
+                .helpText("offer: Keycloak's recovery codes are shown right after a user first sets up a second step; "
+                        + "required: also every user with a second factor but no codes sets them up at the next "
+                        + "sign-in with the second step; off: neither, and codes are not accepted at login.").add()
+                .property().name(Setting.NOTIFICATIONS.key()).label("Security notices by e-mail")
+                .type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .defaultValue(String.valueOf(TwoStepSettings.DEFAULTS.notifications()))
+                .helpText("E-mails users (with the realm's SMTP settings) when a number is bound or changed, a second "
+                        + "factor is removed, a device is remembered, text messages are blocked after wrong codes, a "
+                        + "recovery code is used, or the help desk resets their two-step login.").add()
                 .property().name(SET_UP).label("Set up the realm on save").type(ProviderConfigProperty.BOOLEAN_TYPE)
                 .defaultValue("false")
                 .helpText("Wires the realm for the policy when you save (user profile, required actions, copies of "

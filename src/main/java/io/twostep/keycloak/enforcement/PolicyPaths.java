@@ -144,6 +144,15 @@ public final class PolicyPaths {
         return new PolicyPaths(session, realm);
     }
 
+    /**
+     * @param flow          a flow, or {@code null}
+     * @param authenticator an authenticator's provider id
+     * @return whether an effective execution of it can run in the flow (Keycloak's requirement semantics)
+     */
+    public boolean canRun(AuthenticationFlowModel flow, String authenticator) {
+        return flow != null && anyRuns(flow.getId(), Set.of(authenticator), 0);
+    }
+
     /** @return whether the direct grant flow's OTP check can run for users with an authenticator app */
     boolean directGrantOtpRuns(AuthenticationFlowModel flow) {
         return anyRuns(flow.getId(), Set.of(DIRECT_GRANT_OTP), 0);

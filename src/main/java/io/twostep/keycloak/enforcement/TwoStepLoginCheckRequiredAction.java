@@ -32,9 +32,9 @@ import java.util.stream.Stream;
 
 /**
  * Two-step login check: the login-time safety net of the two-step policy, independent of how the flows look. While
- * the realm's policy is on, a login that neither passed a second step (app, SMS, security key or passkey) nor skipped
- * it with a remembered device nor is enrolling (or may still postpone enrolment in the grace period) is not let
- * through (docs/security.md S33).
+ * the realm's policy is on, a login that neither passed a second step (app, SMS, security key, passkey or recovery
+ * code) nor skipped it with a remembered device nor is enrolling (or may still postpone enrolment in the grace
+ * period) is not let through (docs/security.md S33).
  * <p>
  * Why a required action: Keycloak calls {@link #evaluateTriggers} of every enabled required action after every
  * successful flow of a login that ends in a session — browser (including logins through the SSO cookie), identity
@@ -139,6 +139,8 @@ final class TwoStepLoginCheckRequiredAction implements RequiredActionProvider {
         }
         SecondFactors factors = SecondFactors.of(user);
         Set<String> categories = new HashSet<>(SecondStepEvidence.CATEGORIES);
+        // A recovery code stands in for a lost second factor (and leads to setting up a new one).
+        categories.add(RecoveryCodesReadiness.CATEGORY);
         if (!TwoStepPolicy.smsAccepted(settings, factors.app())) {
             categories.remove(TwoStepIds.SMS_OTP_CREDENTIAL);
         }

@@ -40,14 +40,16 @@ import java.util.Set;
  *     <li>user profile: {@code phoneNumber} (admins edit, users view) and {@code phoneNumberVerified} (admins
  *     only);</li>
  *     <li>required actions: Set up SMS code, Forget remembered devices, the Two-step login check and Keycloak's
- *     Configure OTP registered and enabled; Configure OTP, Webauthn Register (passwordless too) and Delete
- *     Credential with a maximum authentication age of 0;</li>
+ *     Configure OTP and Recovery Authentication Codes registered and enabled; Configure OTP, Webauthn Register
+ *     (passwordless too) and Delete Credential with a maximum authentication age of 0;</li>
  *     <li>browser: a copy of the bound browser flow, named {@code "<alias> two-step"}, with the policy's steps put
  *     into its conditional 2FA sub-flow (or after the password step when it has none), bound in its place; the
  *     operator's other steps and first-factor forms stay as they are;</li>
  *     <li>direct grant, reset credentials, registration: likewise a copy of the bound flow with the guard after the
  *     password, the second step before the new password, the enrolment after the registration form;</li>
- *     <li>identity providers without a post login flow get {@value #POST_BROKER_FLOW} (created if missing).</li>
+ *     <li>identity providers without a post login flow get {@value #POST_BROKER_FLOW} (created if missing);</li>
+ *     <li>Keycloak's recovery-code form an ALTERNATIVE beside the second steps in the browser, reset credentials
+ *     and post login flows, so that a user who lost the phone can sign in with a recovery code.</li>
  * </ul>
  * A flow too unusual to change safely (no single password step, a 2FA sub-flow with conditions the policy cannot
  * vouch for, a post login flow alias taken by a flow that does not enforce the policy) is a refusal that names the
@@ -209,6 +211,8 @@ public final class TwoStepSetup {
         requiredActions();
         if (!paths().browserLike("browser", "browser", realm.getBrowserFlow(), true).enforces()) {
             browser();
+        } else {
+            recoveryCodeForm("browser", realm.getBrowserFlow());
         }
         if (!paths().directGrant("directGrant", "direct grant", realm.getDirectGrantFlow()).enforces()) {
             directGrant();
@@ -216,6 +220,8 @@ public final class TwoStepSetup {
         if (!paths().browserLike("resetCredentials", "reset credentials", realm.getResetCredentialsFlow(), true)
                 .enforces()) {
             resetCredentials();
+        } else {
+            recoveryCodeForm("resetCredentials", realm.getResetCredentialsFlow());
         }
         registration();
         identityProviders();
@@ -306,8 +312,8 @@ public final class TwoStepSetup {
 
     private void requiredActions() {
         for (String id : List.of(TwoStepIds.CONFIGURE_SMS_OTP, TwoStepIds.FORGET_TRUSTED_DEVICES,
-                TwoStepIds.TWO_STEP_LOGIN_CHECK,
-                UserModel.RequiredAction.CONFIGURE_TOTP.name())) {
+                TwoStepIds.TWO_STEP_LOGIN_CHECK, UserModel.RequiredAction.CONFIGURE_TOTP.name(),
+                RecoveryCodesReadiness.ACTION)) {
             RequiredActionProviderModel action = RequiredActions.find(realm, id);
             if (action == null) {
                 change("requiredActions", "register and enable the required action " + id,
@@ -516,18 +522,61 @@ public final class TwoStepSetup {
                     .findFirst().orElseThrow()) + 1 : ordered.size();
             ordered.add(at, execution(TwoStepIds.SMS_OTP_FORM, Requirement.ALTERNATIVE));
         }
+        if (ordered.stream().noneMatch(f -> RecoveryCodesReadiness.FORM.equals(f.getAuthenticator()))) {
+            ordered.add(execution(RecoveryCodesReadiness.FORM, Requirement.ALTERNATIVE));
+        }
         for (AuthenticationExecutionModel form : ordered) {
             p += p == 15 ? 5 : 10;
             AuthenticationExecutionModel copy = new AuthenticationExecutionModel();
             copy.setAuthenticator(form.getAuthenticator());
             copy.setAuthenticatorConfig(form.getAuthenticatorConfig());
+            // Keycloak's own 2FA sub-flow carries the recovery-code form DISABLED: it becomes a way back in.
             copy.setRequirement(PolicyPaths.SECOND_STEPS.contains(form.getAuthenticator()) && !form.isDisabled()
+                    || RecoveryCodesReadiness.FORM.equals(form.getAuthenticator())
                     ? Requirement.ALTERNATIVE : form.getRequirement());
             copy.setAuthenticatorFlow(false);
             copy.setParentFlow(second.getId());
             copy.setPriority(p);
             realm.addAuthenticatorExecution(copy);
         }
+    }
+
+    /**
+     * In a flow that already enforces the policy (set up earlier, or by hand), makes Keycloak's recovery-code form
+     * an ALTERNATIVE beside the second steps, so that <em>Try another way</em> offers it: it turns a DISABLED one
+     * on, or adds one after the others. The place is the one sub-flow whose ALTERNATIVE steps include the OTP Form
+     * or the SMS OTP Form; a flow with none or several is left to the operator ({@code manual}).
+     */
+    private void recoveryCodeForm(String piece, AuthenticationFlowModel flow) {
+        if (flow == null || paths().canRun(flow, RecoveryCodesReadiness.FORM)) {
+            return;
+        }
+        List<AuthenticationFlowModel> all = new ArrayList<>();
+        collectFlows(flow, all, 0);
+        List<AuthenticationFlowModel> places = all.stream().filter(f -> PolicyPaths.executions(realm, f.getId())
+                .anyMatch(e -> e.isAlternative() && e.getAuthenticator() != null
+                        && PolicyPaths.SECOND_STEPS.contains(e.getAuthenticator())))
+                .toList();
+        if (places.size() != 1) {
+            manual.add("flow '" + flow.getAlias() + "': add 'Recovery Authentication Code Form' ("
+                    + RecoveryCodesReadiness.FORM + ") as ALTERNATIVE beside the OTP Form and SMS OTP Form, so "
+                    + "that users who lost their phone can sign in with a recovery code.");
+            return;
+        }
+        AuthenticationFlowModel place = places.get(0);
+        AuthenticationExecutionModel disabled = PolicyPaths.executions(realm, place.getId())
+                .filter(e -> RecoveryCodesReadiness.FORM.equals(e.getAuthenticator())).findFirst().orElse(null);
+        change(piece, (disabled == null ? "add the recovery-code form to '" : "turn on the recovery-code form in '")
+                + place.getAlias() + "' as an ALTERNATIVE second step", () -> {
+            if (disabled != null) {
+                disabled.setRequirement(Requirement.ALTERNATIVE);
+                realm.updateAuthenticatorExecution(disabled);
+            } else {
+                int last = PolicyPaths.executions(realm, place.getId())
+                        .mapToInt(AuthenticationExecutionModel::getPriority).max().orElse(0);
+                addExecution(place, RecoveryCodesReadiness.FORM, Requirement.ALTERNATIVE, last + 10);
+            }
+        });
     }
 
     // ---- direct grant
@@ -641,6 +690,11 @@ public final class TwoStepSetup {
     // ---- identity providers
 
     private void identityProviders() {
+        AuthenticationFlowModel postBroker = realm.getFlowByAlias(POST_BROKER_FLOW);
+        if (postBroker != null && PolicyPaths.check(session, realm)
+                .browserLike("identityProvider", POST_BROKER_FLOW, postBroker, true).enforces()) {
+            recoveryCodeForm("identityProviders", postBroker);
+        }
         List<IdentityProviderModel> without = new ArrayList<>();
         session.identityProviders().getAllStream().forEach(idp -> {
             String flowId = idp.getPostBrokerLoginFlowId();

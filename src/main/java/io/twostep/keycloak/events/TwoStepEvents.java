@@ -51,6 +51,14 @@ public final class TwoStepEvents {
     public static final String TRUSTED_DEVICE_REFUSED = "trusted_device_refused";
     public static final String TRUSTED_DEVICE_REMEMBERED = "trusted_device_remembered";
     public static final String TRUSTED_DEVICES_FORGOTTEN = "trusted_devices_forgotten";
+
+    /** A recovery code was spent at login; detail {@link #REMAINING}. */
+    public static final String RECOVERY_CODE_USED = "recovery_code_used";
+    /** Detail: how many recovery codes the user has left. */
+    public static final String REMAINING = "remaining";
+    /** A second factor the user could no longer use was removed once they set up a new one after a recovery code. */
+    public static final String SECOND_FACTOR_REPLACED = "second_factor_replaced";
+
     /** Changing the second step was refused: this session has not used the current one. */
     public static final String SECOND_STEP_NEEDED = "second_step_needed";
     /** The policy needs a set-up action that is disabled or not registered: the login is refused. */

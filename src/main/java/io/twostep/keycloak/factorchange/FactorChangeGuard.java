@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>every set-up or delete action (Keycloak's {@code CONFIGURE_TOTP}, {@code webauthn-register},
  *       {@code webauthn-register-passwordless}, {@code CONFIGURE_RECOVERY_AUTHN_CODES}, {@code delete_credential},
- *       replaced by {@link GuardedRequiredActions}; this extension's {@code configure-sms-otp} and
+ *       replaced by {@link GuardedRequiredActions} and, for recovery codes, the {@code recovery} package; this
+ *       extension's {@code configure-sms-otp} and
  *       {@code forget-trusted-devices}): started by an application ({@code kc_action}) from a session without the
  *       proof, it makes Keycloak ask to sign in again whatever its <em>Maximum age of authentication</em>
  *       ({@link #maxAuthAge}), and the login that follows runs the second step (a remembered device never skips an

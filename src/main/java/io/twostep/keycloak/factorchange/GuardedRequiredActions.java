@@ -1,8 +1,8 @@
 package io.twostep.keycloak.factorchange;
 
+import org.keycloak.authentication.CredentialRegistrator;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.authentication.requiredactions.DeleteCredentialAction;
-import org.keycloak.authentication.requiredactions.RecoveryAuthnCodesAction;
 import org.keycloak.authentication.requiredactions.UpdateTotp;
 import org.keycloak.authentication.requiredactions.WebAuthnPasswordlessRegisterFactory;
 import org.keycloak.authentication.requiredactions.WebAuthnRegisterFactory;
@@ -18,6 +18,19 @@ import org.keycloak.models.KeycloakSession;
 public final class GuardedRequiredActions {
 
     private GuardedRequiredActions() {
+    }
+
+    /**
+     * Puts an action behind the guard, for a factory elsewhere that takes the place of one of Keycloak's (the
+     * recovery-code set-up, {@code CONFIGURE_RECOVERY_AUTHN_CODES}, is replaced by the {@code recovery} package's,
+     * which adds its own triggers).
+     *
+     * @param delegate the action as Keycloak's factory creates it, or a wrapper of it
+     * @return the guarded action; one that sets up a credential stays a {@link CredentialRegistrator}
+     */
+    public static RequiredActionProvider guarded(RequiredActionProvider delegate) {
+        return delegate instanceof CredentialRegistrator ? new GuardedRequiredAction.Registrator(delegate)
+                : new GuardedRequiredAction(delegate);
     }
 
     /** {@code CONFIGURE_TOTP}: set up an authenticator app. */
@@ -38,14 +51,6 @@ public final class GuardedRequiredActions {
 
     /** {@code webauthn-register-passwordless}: register a passkey. */
     public static final class Passkey extends WebAuthnPasswordlessRegisterFactory {
-        @Override
-        public RequiredActionProvider create(KeycloakSession session) {
-            return new GuardedRequiredAction.Registrator(super.create(session));
-        }
-    }
-
-    /** {@code CONFIGURE_RECOVERY_AUTHN_CODES}: create (or replace) recovery codes. */
-    public static final class RecoveryCodes extends RecoveryAuthnCodesAction {
         @Override
         public RequiredActionProvider create(KeycloakSession session) {
             return new GuardedRequiredAction.Registrator(super.create(session));

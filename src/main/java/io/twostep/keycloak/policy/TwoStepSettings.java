@@ -23,9 +23,13 @@ import java.util.Map;
  *                            enrolment, 0–365 (default 0)
  * @param requiredSince       {@code twoStep.requiredSince}: epoch seconds when {@code required} was last switched
  *                            on, 0 when never; recorded by the server, not set by admins
+ * @param recoveryCodes       {@code twoStep.recoveryCodes}: how users get back in after losing their phone,
+ *                            {@code off} | {@code offer} | {@code required} (default {@code offer})
+ * @param notifications       {@code twoStep.notifications}: security notices by e-mail, {@code true} |
+ *                            {@code false} (default {@code true})
  */
 public record TwoStepSettings(boolean required, Method method, int trustedDeviceDays, int enrolmentGraceDays,
-                              long requiredSince) {
+                              long requiredSince, RecoveryCodes recoveryCodes, boolean notifications) {
 
     /** Prefix of every realm attribute of this extension. */
     public static final String PREFIX = "twoStep.";
@@ -33,8 +37,18 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
     public static final String REQUIRED_SINCE_ATTRIBUTE = PREFIX + "requiredSince";
     private static final String REQUIRED_SINCE_KEY = "requiredSince";
 
-    /** Off; user's choice of method; 90-day trusted devices; no grace period. */
+    /** Off; user's choice of method; 90-day trusted devices; no grace period; recovery codes offered; notices on. */
     public static final TwoStepSettings DEFAULTS = new TwoStepSettings(false, Method.ANY, 90, 0, 0);
+
+    /**
+     * The policy's own settings, with the default recovery-code setting ({@code offer}) and notices on.
+     *
+     * @see TwoStepSettings the parameters
+     */
+    public TwoStepSettings(boolean required, Method method, int trustedDeviceDays, int enrolmentGraceDays,
+                           long requiredSince) {
+        this(required, method, trustedDeviceDays, enrolmentGraceDays, requiredSince, RecoveryCodes.OFFER, true);
+    }
 
     /** Where {@link #of} keeps the settings it read for the rest of the request, per realm. */
     private static final String SESSION_ATTRIBUTE = "two-step.settings.";
@@ -52,7 +66,11 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
         /** {@code trustedDeviceDays}: 0–365. */
         TRUSTED_DEVICE_DAYS("trustedDeviceDays", 0),
         /** {@code enrolmentGraceDays}: 0–365. */
-        ENROLMENT_GRACE_DAYS("enrolmentGraceDays", 0);
+        ENROLMENT_GRACE_DAYS("enrolmentGraceDays", 0),
+        /** {@code recoveryCodes}: {@code off}, {@code offer} or {@code required}. */
+        RECOVERY_CODES("recoveryCodes", "required"),
+        /** {@code notifications}: {@code true} or {@code false}. */
+        NOTIFICATIONS("notifications", true);
 
         private final String key;
         private final Object strictest;
@@ -79,6 +97,8 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
                 case METHOD -> settings.method.value();
                 case TRUSTED_DEVICE_DAYS -> settings.trustedDeviceDays;
                 case ENROLMENT_GRACE_DAYS -> settings.enrolmentGraceDays;
+                case RECOVERY_CODES -> settings.recoveryCodes.value();
+                case NOTIFICATIONS -> settings.notifications;
             };
         }
 
@@ -118,6 +138,31 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
                 }
             }
             throw new IllegalArgumentException("method must be one of otp, sms, any; was: " + value);
+        }
+    }
+
+    /** What {@code twoStep.recoveryCodes} asks. */
+    public enum RecoveryCodes {
+        /** Not offered, not asked for, and not accepted at login. */
+        OFF,
+        /** Offered (Keycloak's recovery-code page) right after a user's first set-up of a second step. */
+        OFFER,
+        /** As {@link #OFFER}, and every user with a second factor but no recovery codes sets them up at login. */
+        REQUIRED;
+
+        /** @return the attribute value, e.g. {@code offer} */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static RecoveryCodes parse(Object value) {
+            String text = value == null ? null : value.toString().trim().toLowerCase(Locale.ROOT);
+            for (RecoveryCodes r : values()) {
+                if (r.value().equals(text)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("recoveryCodes must be one of off, offer, required; was: " + value);
         }
     }
 
@@ -166,7 +211,7 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
      * Reads the policy from realm attributes. A missing value reads as its default. An unreadable one (which only a
      * raw attribute write or an import can leave behind, e.g. {@code twoStep.trustedDeviceDays=off}) reads as the
      * strictest value, so a typo never loosens the policy: {@code required} on, no remembered devices, no grace
-     * period, method {@code any}.
+     * period, method {@code any}, recovery codes {@code required}, notices on.
      *
      * @param attributes the realm's attributes
      * @return the policy they hold
@@ -197,8 +242,9 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
      * Applies a partial update (the JSON of {@code PUT /admin/realms/{realm}/two-step}, or the tab's changed fields);
      * keys left out keep their value.
      *
-     * @param update keys of {@link Setting} ({@code required} a boolean, {@code method} a string, the days whole
-     *               numbers, as JSON values or text); {@code requiredSince} is accepted and ignored
+     * @param update keys of {@link Setting} ({@code required} and {@code notifications} booleans, {@code method}
+     *               and {@code recoveryCodes} strings, the days whole numbers, as JSON values or text);
+     *               {@code requiredSince} is accepted and ignored
      * @param now    epoch seconds, recorded as {@code requiredSince} when {@code required} goes from off to on
      * @return the new policy
      * @throws IllegalArgumentException with a message fit for the admin, on an unknown key or a bad value
@@ -208,6 +254,8 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
         Method newMethod = method;
         int newTrusted = trustedDeviceDays;
         int newGrace = enrolmentGraceDays;
+        RecoveryCodes newRecoveryCodes = recoveryCodes;
+        boolean newNotifications = notifications;
         for (Map.Entry<String, ?> e : update.entrySet()) {
             Object v = e.getValue();
             Setting setting = Setting.byKey(e.getKey());
@@ -218,14 +266,17 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
                 continue;
             }
             switch (setting) {
-                case REQUIRED -> newRequired = bool(v);
+                case REQUIRED -> newRequired = bool(setting.key(), v);
                 case METHOD -> newMethod = Method.parse(v == null ? null : v.toString().toLowerCase(Locale.ROOT));
                 case TRUSTED_DEVICE_DAYS -> newTrusted = days(setting.key(), v);
                 case ENROLMENT_GRACE_DAYS -> newGrace = days(setting.key(), v);
+                case RECOVERY_CODES -> newRecoveryCodes = RecoveryCodes.parse(v);
+                case NOTIFICATIONS -> newNotifications = bool(setting.key(), v);
             }
         }
         long since = newRequired && !required ? now : requiredSince;
-        return new TwoStepSettings(newRequired, newMethod, newTrusted, newGrace, since);
+        return new TwoStepSettings(newRequired, newMethod, newTrusted, newGrace, since, newRecoveryCodes,
+                newNotifications);
     }
 
     /**
@@ -233,7 +284,8 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
      * @return these settings with that switch-on time
      */
     public TwoStepSettings withRequiredSince(long epochSeconds) {
-        return new TwoStepSettings(required, method, trustedDeviceDays, enrolmentGraceDays, epochSeconds);
+        return new TwoStepSettings(required, method, trustedDeviceDays, enrolmentGraceDays, epochSeconds,
+                recoveryCodes, notifications);
     }
 
     /** @return how long a remembered device skips the second step; zero when the feature is off */
@@ -266,7 +318,7 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
         return attributes;
     }
 
-    private static boolean bool(Object v) {
+    private static boolean bool(String name, Object v) {
         if (v instanceof Boolean b) {
             return b;
         }
@@ -274,7 +326,7 @@ public record TwoStepSettings(boolean required, Method method, int trustedDevice
         if ("true".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
             return Boolean.parseBoolean(text);
         }
-        throw new IllegalArgumentException("required must be true or false; was: " + v);
+        throw new IllegalArgumentException(name + " must be true or false; was: " + v);
     }
 
     private static int days(String name, Object v) {

@@ -29,7 +29,7 @@ class ReadinessReportCategoriesTest {
                 user("eve")),
                 Map.of("id-ben", "+4915112345678", "id-cat", "12345", "id-dan", "+4915112345678",
                         "id-eve", "+49 151 23456789"),
-                Set.of("id-ben", "id-eve"));
+                Set.of("id-ben", "id-eve"), 0);
         return ReadinessReport.of(users, POLICY, first, max);
     }
 
@@ -68,7 +68,7 @@ class ReadinessReportCategoriesTest {
     @Test
     void theCsvQuotesFieldsAndDisarmsFormulas() {
         ReadinessUsers users = new ReadinessUsers(Stream.of(user("=cmd()"), user("a,b"), user("say \"hi\"")),
-                Map.of(), Set.of());
+                Map.of(), Set.of(), 0);
         String csv = ReadinessReport.of(users, POLICY, 0, 100).toCsv();
         assertEquals("category,id,username\n"
                 + "noPhoneNumber,id-=cmd(),'=cmd()\n"

@@ -45,7 +45,7 @@ class ReadinessUsersTest {
     void theListOfAttributesCoversEveryAttributeTheQueriesName() {
         Map<String, Set<String>> named = new HashMap<>();
         for (String query : List.of(ReadinessUsers.PHONE_NUMBERS, ReadinessUsers.WITH_SECOND_FACTOR,
-                ReadinessUsers.USERS)) {
+                ReadinessUsers.WITH_RECOVERY_CODES, ReadinessUsers.USERS)) {
             Matcher from = Pattern.compile("from (\\w+) (\\w+)").matcher(query);
             assertTrue(from.find(), query);
             String entity = from.group(1);

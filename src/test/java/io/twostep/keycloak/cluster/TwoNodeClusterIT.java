@@ -2,6 +2,7 @@ package io.twostep.keycloak.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.IssuedSecrets;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.cluster.ClusterBrowser;
 import io.twostep.keycloak.support.cluster.KeycloakNode;
@@ -124,10 +125,25 @@ class TwoNodeClusterIT {
         loginsPerNode.incrementAndGet(node == a ? 0 : 1);
     }
 
-    /** Enters the code on {@code node}; answers "remember this device?" there too if asked. */
+    /**
+     * Enters the code on {@code node}; saves the recovery codes offered after a first set-up and answers "remember
+     * this device?" there too if asked.
+     */
     private static void enterCode(ClusterBrowser browser, KeycloakNode node, String code, boolean remember)
             throws Exception {
         browser.submit(node, "kc-sms-otp-form", Map.of("code", code));
+        if (browser.hasForm("kc-recovery-codes-settings-form")) {
+            Map<String, String> hidden = new java.util.HashMap<>();
+            java.util.regex.Matcher field = java.util.regex.Pattern
+                    .compile("<input type=\"hidden\"[^>]*name=\"([^\"]+)\"[^>]*value=\"([^\"]*)\"")
+                    .matcher(browser.page());
+            while (field.find()) {
+                hidden.put(field.group(1), field.group(2));
+            }
+            java.util.Arrays.stream(hidden.getOrDefault("generatedRecoveryAuthnCodes", "").split(","))
+                    .filter(c -> !c.isBlank()).forEach(IssuedSecrets::text);
+            browser.submit(node, "kc-recovery-codes-settings-form", hidden);
+        }
         if (browser.hasForm("kc-trusted-device-offer-form")) {
             browser.submit(node, "kc-trusted-device-offer-form",
                     remember ? Map.of("rememberDevice", "on") : Map.of());

@@ -3,6 +3,7 @@ package io.twostep.keycloak.it;
 import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.FreshRealmId;
 import io.twostep.keycloak.support.PhoneEnrolmentPage;
+import io.twostep.keycloak.support.RecoveryCodesPage;
 import io.twostep.keycloak.support.SmsCodePage;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TrustedDeviceOfferPage;
@@ -114,8 +115,14 @@ abstract class AbstractJourneyTest {
         loginPage.submit();
     }
 
-    /** Waits for the client callback, declining "Remember this device?" if the second step offered it. */
+    /**
+     * Waits for the client callback, saving the recovery codes offered after a first set-up of a second step and
+     * declining "Remember this device?" if the second step offered it.
+     */
     void assertLoggedIn() {
+        if (!driver.getCurrentUrl().contains("code=") && new RecoveryCodesPage(driver).isCurrent()) {
+            new RecoveryCodesPage(driver).save();
+        }
         if (!driver.getCurrentUrl().contains("code=")
                 && "login-trusted-device-offer".equals(driver.page().getCurrentPageId())) {
             new TrustedDeviceOfferPage(driver).answer(false);

@@ -80,4 +80,49 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             }
         }
     }
+
+    /** The help desk's way in the console: the user's page has a "Two-step reset" tab whose save resets the user. */
+    @Test
+    void theUserPageHasAResetTabThatResetsTheUser() throws Exception {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                        && List.of("amd64", "x86_64").contains(System.getProperty("os.arch")),
+                "the headless Chromium this test fetches is built for Linux x86-64 only");
+        io.twostep.keycloak.support.TestUsers.withBoundNumber(realm.admin(), "console-reset",
+                io.twostep.keycloak.support.TestUsers.newNumber());
+        String id = io.twostep.keycloak.support.TestUsers.id(realm.admin(), "console-reset");
+        try (HeadlessChromium chrome = HeadlessChromium.start(Path.of("target", "chromium"))) {
+            try {
+                String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
+                chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/users/" + id + "/settings");
+                chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+                chrome.eval("document.querySelector('#username').value = 'admin';"
+                        + "document.querySelector('#password').value = 'admin';"
+                        + "document.querySelector('#kc-login').click(); true");
+                String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
+                        + "'Two-step reset')";
+                chrome.waitFor(tab, Duration.ofSeconds(90));
+                chrome.eval("(" + tab + ").click(); true");
+                chrome.waitFor("document.body.innerText.includes('Reset two-step login on save')",
+                        Duration.ofSeconds(20));
+                String toggle = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
+                        + "i.getAttribute('data-testid')].some(v => v && v.includes('resetTwoStep')))";
+                chrome.waitFor(toggle, Duration.ofSeconds(10));
+                chrome.eval("(" + toggle + ").click(); true");
+                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save')"
+                        + ".click(); true");
+
+                long deadline = System.currentTimeMillis() + 20_000;
+                boolean reset = false;
+                while (System.currentTimeMillis() < deadline && !reset) {
+                    Thread.sleep(250);
+                    reset = realm.admin().users().get(id).credentials().stream()
+                            .allMatch(c -> "password".equals(c.getType()));
+                }
+                assertTrue(reset, "saving the tab reset the user's two-step login");
+            } catch (Throwable e) {
+                chrome.screenshotTo(Path.of("target", "admin-console-user-tab-failure.png"));
+                throw e;
+            }
+        }
+    }
 }

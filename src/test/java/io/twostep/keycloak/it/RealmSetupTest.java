@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.support.FakeVonage;
 import io.twostep.keycloak.support.PhoneEnrolmentPage;
+import io.twostep.keycloak.support.RecoveryCodesPage;
 import io.twostep.keycloak.support.SmsCodePage;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.TrustedDeviceOfferPage;
@@ -184,6 +185,59 @@ class RealmSetupTest {
 
         assertEquals("invalid_grant", oauth.doPasswordGrantRequest("with-sms", TestUsers.PASSWORD).getError(),
                 "the direct grant is guarded too");
+    }
+
+    /**
+     * A new realm has Keycloak's recovery-code form DISABLED: the readiness report says codes cannot be used; after
+     * the set-up, a user who lost the phone signs in with a code and is sent to set up a new number.
+     */
+    @Test
+    void setUpMakesRecoveryCodesAWayBackInOnANewRealm() throws Exception {
+        JsonNode before = call("GET", "two-step/readiness", null, 200).path("recoveryCodes");
+        assertFalse(before.path("usable").asBoolean(), before.toString());
+        assertFalse(before.path("browserFlowRunsForm").asBoolean());
+
+        call("POST", "two-step/setup", null, 200);
+        JsonNode after = call("GET", "two-step/readiness", null, 200).path("recoveryCodes");
+        assertTrue(after.path("usable").asBoolean(), after.toString());
+        assertTrue(after.path("resetCredentialsFlowRunsForm").asBoolean(), after.toString());
+
+        String number = TestUsers.newNumber();
+        List<String> codes = TestUsers.newRecoveryCodes();
+        var model = org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel.createFromValues(codes,
+                System.currentTimeMillis(), null);
+        CredentialRepresentation recovery = new CredentialRepresentation();
+        recovery.setType("recovery-authn-codes");
+        recovery.setSecretData(model.getSecretData());
+        recovery.setCredentialData(model.getCredentialData());
+        UserRepresentation withCodes = new UserRepresentation();
+        withCodes.setUsername("with-codes");
+        withCodes.setEnabled(true);
+        withCodes.setEmail("with-codes@example.org");
+        withCodes.setEmailVerified(true);
+        withCodes.setFirstName("Test");
+        withCodes.setLastName("with-codes"); // a complete profile: Keycloak's profile check asks nothing first
+        CredentialRepresentation password = new CredentialRepresentation();
+        password.setType(CredentialRepresentation.PASSWORD);
+        password.setValue(TestUsers.PASSWORD);
+        CredentialRepresentation sms = new CredentialRepresentation();
+        sms.setType("sms-otp");
+        sms.setSecretData("{}");
+        sms.setCredentialData("{\"phoneNumber\":\"" + number + "\"}");
+        withCodes.setCredentials(List.of(password, sms, recovery));
+        PartialImportRepresentation rep = new PartialImportRepresentation();
+        rep.setIfResourceExists(PartialImportRepresentation.Policy.FAIL.name());
+        rep.setUsers(List.of(withCodes));
+        realm.admin().partialImport(rep).close();
+
+        passwordStep("with-codes");
+        codePage.assertCurrent();
+        driver.findElement(By.id("try-another-way")).click();
+        new org.keycloak.testframework.ui.page.SelectAuthenticatorPage(driver)
+                .selectLoginMethod("Recovery Authentication Code");
+        new RecoveryCodesPage(driver).enter(codes.get(0));
+        phonePage.assertCurrent(); // a new number (or the app) before the login completes
+        assertNotLoggedIn();
     }
 
     @Test
@@ -540,7 +594,11 @@ class RealmSetupTest {
         loginPage.submit();
     }
 
+    /** Saves the recovery codes offered after a first set-up, declines "Remember this device?", and waits. */
     private void assertLoggedIn() {
+        if (!driver.getCurrentUrl().contains("code=") && new RecoveryCodesPage(driver).isCurrent()) {
+            new RecoveryCodesPage(driver).save();
+        }
         if (!driver.getCurrentUrl().contains("code=")
                 && "login-trusted-device-offer".equals(driver.page().getCurrentPageId())) {
             new TrustedDeviceOfferPage(driver).answer(false);

@@ -49,7 +49,8 @@ class TwoStepAdminAuthorizationTest extends AbstractJourneyTest {
                 new Call("DELETE", users + "/sms-failures", null, List.of("manage-users")),
                 new Call("GET", users + "/trusted-devices", null, List.of("view-users", "view-realm+view-users",
                         "manage-users")),
-                new Call("DELETE", users + "/trusted-devices", null, List.of("manage-users")));
+                new Call("DELETE", users + "/trusted-devices", null, List.of("manage-users")),
+                new Call("POST", users + "/reset", null, List.of("manage-users")));
         List<String> wrong = new ArrayList<>();
         for (Call call : calls) {
             for (Map.Entry<String, String> holder : tokens.entrySet()) {

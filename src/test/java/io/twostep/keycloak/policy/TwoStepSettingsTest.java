@@ -81,8 +81,9 @@ class TwoStepSettingsTest {
     void theApiShapeHasEveryKeyInOrder() {
         Map<String, Object> api = new TwoStepSettings(true, Method.OTP, 30, 3, 1234).toApi();
         assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays",
-                "requiredSince"), java.util.List.copyOf(api.keySet()));
-        assertEquals(java.util.List.of(true, "otp", 30, 3, 1234L), java.util.List.copyOf(api.values()));
+                "recoveryCodes", "notifications", "requiredSince"), java.util.List.copyOf(api.keySet()));
+        assertEquals(java.util.List.of(true, "otp", 30, 3, "offer", true, 1234L),
+                java.util.List.copyOf(api.values()));
     }
 
     @Test
@@ -114,11 +115,13 @@ class TwoStepSettingsTest {
 
     @Test
     void theSettingsAreOneListOfKeysWithTheirAttributes() {
-        assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays"),
+        assertEquals(java.util.List.of("required", "method", "trustedDeviceDays", "enrolmentGraceDays",
+                "recoveryCodes", "notifications"),
                 java.util.Arrays.stream(TwoStepSettings.Setting.values()).map(TwoStepSettings.Setting::key).toList());
         assertEquals("twoStep.enrolmentGraceDays", TwoStepSettings.Setting.ENROLMENT_GRACE_DAYS.attribute());
         assertEquals(java.util.List.of("twoStep.required", "twoStep.method", "twoStep.trustedDeviceDays",
-                "twoStep.enrolmentGraceDays", "twoStep.requiredSince"),
+                "twoStep.enrolmentGraceDays", "twoStep.recoveryCodes", "twoStep.notifications",
+                "twoStep.requiredSince"),
                 java.util.List.copyOf(TwoStepSettings.DEFAULTS.toAttributes().keySet()));
     }
 

@@ -1,6 +1,8 @@
 package io.twostep.keycloak.support;
 
 import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
+import org.keycloak.models.utils.RecoveryAuthnCodesUtils;
 import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.PartialImportRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
@@ -77,6 +79,50 @@ public final class TestUsers {
         CredentialRepresentation sms = smsCredential(e164);
         user.setCredentials(List.of(user.getCredentials().get(0), sms, extra));
         importUser(realm, user);
+    }
+
+    /**
+     * Creates a user with a password, optionally a bound number and an authenticator app, and a set of recovery
+     * codes (Keycloak's {@code recovery-authn-codes} credential, made as its set-up page makes it).
+     *
+     * @param e164  the bound number, or {@code null}
+     * @param codes the user's recovery codes, in order; see {@link #newRecoveryCodes()}
+     */
+    public static void withRecoveryCodes(RealmResource realm, String username, String e164, boolean totp,
+                                         List<String> codes) {
+        UserRepresentation user = base(username);
+        List<CredentialRepresentation> credentials = new ArrayList<>(user.getCredentials());
+        if (e164 != null) {
+            IssuedSecrets.number(e164);
+            user.setAttributes(Map.of("phoneNumber", List.of(e164), "phoneNumberVerified", List.of("true")));
+            credentials.add(smsCredential(e164));
+        }
+        if (totp) {
+            CredentialRepresentation app = new CredentialRepresentation();
+            app.setType("otp");
+            app.setUserLabel("phone app");
+            app.setSecretData("{\"value\":\"" + TOTP_SECRET + "\"}");
+            app.setCredentialData("{\"subType\":\"totp\",\"digits\":6,\"period\":30,\"algorithm\":\"HmacSHA1\","
+                    + "\"counter\":0}");
+            credentials.add(app);
+        }
+        RecoveryAuthnCodesCredentialModel model = RecoveryAuthnCodesCredentialModel.createFromValues(codes,
+                System.currentTimeMillis(), null);
+        CredentialRepresentation recovery = new CredentialRepresentation();
+        recovery.setType(RecoveryAuthnCodesCredentialModel.TYPE);
+        recovery.setSecretData(model.getSecretData());
+        recovery.setCredentialData(model.getCredentialData());
+        recovery.setCreatedDate(model.getCreatedDate());
+        credentials.add(recovery);
+        user.setCredentials(credentials);
+        importUser(realm, user);
+    }
+
+    /** @return 12 new recovery codes as Keycloak makes them, each recorded as a secret the log must not hold */
+    public static List<String> newRecoveryCodes() {
+        List<String> codes = RecoveryAuthnCodesUtils.generateRawCodes();
+        codes.forEach(IssuedSecrets::text);
+        return codes;
     }
 
     /** Creates a user with a password only. */
