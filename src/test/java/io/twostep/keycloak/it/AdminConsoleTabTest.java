@@ -41,43 +41,42 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                 "the headless Chromium this test fetches is built for Linux x86-64 only");
         // Set through the REST API, so the never-saved tab's form shows other (default) values.
         adminCall("PUT", "two-step", "{\"method\":\"otp\",\"trustedDeviceDays\":30}", adminToken(), "application/json");
-        try (HeadlessChromium chrome = HeadlessChromium.start(Path.of("target", "chromium"))) {
-            try {
-                String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
-                chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
-                chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
-                chrome.eval("document.querySelector('#username').value = 'admin';"
-                        + "document.querySelector('#password').value = 'admin';"
-                        + "document.querySelector('#kc-login').click(); true");
-                chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
-                        Duration.ofSeconds(90));
-                String page = chrome.eval("document.body.innerText").asText();
-                for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
-                        "Readiness (computed)", "Set up the realm on save"}) {
-                    assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
-                }
-
-                String field = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
-                        + "i.getAttribute('data-testid')].some(v => v && v.includes('enrolmentGraceDays')))";
-                chrome.waitFor(field, Duration.ofSeconds(10));
-                chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
-                chrome.type("5");
-                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
-
-                long deadline = System.currentTimeMillis() + 20_000;
-                String grace = null;
-                while (System.currentTimeMillis() < deadline && !"5".equals(grace)) {
-                    Thread.sleep(250);
-                    grace = realm.admin().toRepresentation().getAttributes().get("twoStep.enrolmentGraceDays");
-                }
-                assertEquals("5", grace, "saving the tab sets the realm attribute");
-                var attributes = realm.admin().toRepresentation().getAttributes();
-                assertEquals("otp", attributes.get("twoStep.method"), "the first save changes only what was edited");
-                assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
-            } catch (Throwable e) {
-                chrome.screenshotTo(Path.of("target", "admin-console-tab-failure.png"));
-                throw e;
+        HeadlessChromium chrome = HeadlessChromium.shared();
+        try {
+            String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
+            chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
+            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+            chrome.eval("document.querySelector('#username').value = 'admin';"
+                    + "document.querySelector('#password').value = 'admin';"
+                    + "document.querySelector('#kc-login').click(); true");
+            chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
+                    Duration.ofSeconds(90));
+            String page = chrome.eval("document.body.innerText").asText();
+            for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
+                    "Readiness (computed)", "Set up the realm on save"}) {
+                assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
             }
+
+            String field = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
+                    + "i.getAttribute('data-testid')].some(v => v && v.includes('enrolmentGraceDays')))";
+            chrome.waitFor(field, Duration.ofSeconds(10));
+            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
+            chrome.type("5");
+            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+
+            long deadline = System.currentTimeMillis() + 20_000;
+            String grace = null;
+            while (System.currentTimeMillis() < deadline && !"5".equals(grace)) {
+                Thread.sleep(250);
+                grace = realm.admin().toRepresentation().getAttributes().get("twoStep.enrolmentGraceDays");
+            }
+            assertEquals("5", grace, "saving the tab sets the realm attribute");
+            var attributes = realm.admin().toRepresentation().getAttributes();
+            assertEquals("otp", attributes.get("twoStep.method"), "the first save changes only what was edited");
+            assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
+        } catch (Throwable e) {
+            chrome.screenshotTo(Path.of("target", "admin-console-tab-failure.png"));
+            throw e;
         }
     }
 
@@ -90,39 +89,38 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
         io.twostep.keycloak.support.TestUsers.withBoundNumber(realm.admin(), "console-reset",
                 io.twostep.keycloak.support.TestUsers.newNumber());
         String id = io.twostep.keycloak.support.TestUsers.id(realm.admin(), "console-reset");
-        try (HeadlessChromium chrome = HeadlessChromium.start(Path.of("target", "chromium"))) {
-            try {
-                String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
-                chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/users/" + id + "/settings");
-                chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
-                chrome.eval("document.querySelector('#username').value = 'admin';"
-                        + "document.querySelector('#password').value = 'admin';"
-                        + "document.querySelector('#kc-login').click(); true");
-                String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
-                        + "'Two-step reset')";
-                chrome.waitFor(tab, Duration.ofSeconds(90));
-                chrome.eval("(" + tab + ").click(); true");
-                chrome.waitFor("document.body.innerText.includes('Reset two-step login on save')",
-                        Duration.ofSeconds(20));
-                String toggle = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
-                        + "i.getAttribute('data-testid')].some(v => v && v.includes('resetTwoStep')))";
-                chrome.waitFor(toggle, Duration.ofSeconds(10));
-                chrome.eval("(" + toggle + ").click(); true");
-                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save')"
-                        + ".click(); true");
+        HeadlessChromium chrome = HeadlessChromium.shared();
+        try {
+            String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
+            chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/users/" + id + "/settings");
+            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+            chrome.eval("document.querySelector('#username').value = 'admin';"
+                    + "document.querySelector('#password').value = 'admin';"
+                    + "document.querySelector('#kc-login').click(); true");
+            String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
+                    + "'Two-step reset')";
+            chrome.waitFor(tab, Duration.ofSeconds(90));
+            chrome.eval("(" + tab + ").click(); true");
+            chrome.waitFor("document.body.innerText.includes('Reset two-step login on save')",
+                    Duration.ofSeconds(20));
+            String toggle = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
+                    + "i.getAttribute('data-testid')].some(v => v && v.includes('resetTwoStep')))";
+            chrome.waitFor(toggle, Duration.ofSeconds(10));
+            chrome.eval("(" + toggle + ").click(); true");
+            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save')"
+                    + ".click(); true");
 
-                long deadline = System.currentTimeMillis() + 20_000;
-                boolean reset = false;
-                while (System.currentTimeMillis() < deadline && !reset) {
-                    Thread.sleep(250);
-                    reset = realm.admin().users().get(id).credentials().stream()
-                            .allMatch(c -> "password".equals(c.getType()));
-                }
-                assertTrue(reset, "saving the tab reset the user's two-step login");
-            } catch (Throwable e) {
-                chrome.screenshotTo(Path.of("target", "admin-console-user-tab-failure.png"));
-                throw e;
+            long deadline = System.currentTimeMillis() + 20_000;
+            boolean reset = false;
+            while (System.currentTimeMillis() < deadline && !reset) {
+                Thread.sleep(250);
+                reset = realm.admin().users().get(id).credentials().stream()
+                        .allMatch(c -> "password".equals(c.getType()));
             }
+            assertTrue(reset, "saving the tab reset the user's two-step login");
+        } catch (Throwable e) {
+            chrome.screenshotTo(Path.of("target", "admin-console-user-tab-failure.png"));
+            throw e;
         }
     }
 }
