@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PagesInChromiumTest extends AbstractJourneyTest {
 
     /** Our bundles' languages; each page is looked at in every one. */
-    static final List<String> LANGUAGES = List.of("en", "de");
+    static final List<String> LANGUAGES = List.of("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "cs", "tr",
+            "ja");
     /**
      * Languages looked at most closely: both widths, screenshots, and every state of every page (a state's markup
      * does not change with the language, only its texts).
