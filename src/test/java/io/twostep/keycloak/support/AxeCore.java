@@ -75,9 +75,10 @@ public final class AxeCore {
      *
      * @param violations rules that failed
      * @param passed     number of rules that passed
-     * @param incomplete number of rules that need a person to decide (axe cannot tell)
+     * @param toReview   the rules axe could not decide on its own, for a person to look at (e.g.
+     *                   {@code color-contrast} where text sits on an image)
      */
-    public record Result(List<Violation> violations, int passed, int incomplete) {
+    public record Result(List<Violation> violations, int passed, List<String> toReview) {
 
         /** @return the violations of impact serious or critical */
         public List<Violation> seriousOrCritical() {
@@ -124,7 +125,7 @@ public final class AxeCore {
         }
         JsonNode result = chrome.eval("axe.run(" + context + ", {runOnly: {type: 'tag', values: "
                 + WCAG_22_AA.stream().map(t -> "'" + t + "'").toList() + "}, resultTypes: ['violations']})"
-                + ".then(r => ({passes: r.passes.length, incomplete: r.incomplete.length, violations: r.violations"
+                + ".then(r => ({passes: r.passes.length, incomplete: r.incomplete.map(i => i.id), violations: r.violations"
                 + ".map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target"
                 + ".join(' '))}))}))", Duration.ofSeconds(60));
         List<Violation> violations = new ArrayList<>();
@@ -134,7 +135,9 @@ public final class AxeCore {
             violations.add(new Violation(v.path("id").asText(), v.path("impact").asText(), v.path("help").asText(),
                     targets));
         }
-        return new Result(violations, result.path("passes").asInt(), result.path("incomplete").asInt());
+        List<String> toReview = new ArrayList<>();
+        result.path("incomplete").forEach(rule -> toReview.add(rule.asText()));
+        return new Result(violations, result.path("passes").asInt(), toReview);
     }
 
     private static String quote(String text) {
