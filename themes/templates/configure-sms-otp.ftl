@@ -4,9 +4,12 @@
     <#if section="header">
         ${msg(twoStepChoice?then("twoStepChoiceTitle", "twoStepPhoneTitle"))}
     <#elseif section="form">
+        <#-- A PatternFly alert is a grid (icon | title, then the description below the title): each part needs its
+             class, or it is placed in the icon's narrow column. -->
         <div id="two-step-app-advice" class="${properties.kcAlertClass!} pf-m-info">
+            <div class="${properties.kcAlertIconClass!}"><span class="${properties.kcFeedbackInfoIcon!}" aria-hidden="true"></span></div>
             <p class="${properties.kcAlertTitleClass!}">${msg("twoStepAppIsStronger")}</p>
-            <#if twoStepChoice><p id="two-step-choice">${msg("twoStepChoiceIntro")}</p></#if>
+            <#if twoStepChoice><p id="two-step-choice" class="${properties.kcAlertDescriptionClass!}">${msg("twoStepChoiceIntro")}</p></#if>
         </div>
         <form id="kc-sms-enrol-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
             <#if twoStepPhoneOnFile>
@@ -21,7 +24,7 @@
                 <span class="${properties.kcInputClass!} <#if messagesPerField.existsError('phoneNumber')>${properties.kcError!}</#if>">
                     <input id="phoneNumber" name="phoneNumber" type="tel" autocomplete="tel" inputmode="tel"
                            maxlength="32" value="${twoStepPhoneValue}" autofocus
-                           aria-invalid="<#if messagesPerField.existsError('phoneNumber')>true</#if>"/>
+                           <#if messagesPerField.existsError('phoneNumber')>aria-invalid="true" aria-describedby="input-error-phoneNumber"<#else>aria-describedby="two-step-phone-help"</#if>/>
                 </span>
                 <div class="${properties.kcFormHelperTextClass!}" aria-live="polite">
                     <div class="${properties.kcInputHelperTextClass!}">
@@ -41,7 +44,7 @@
             </div>
             <div class="${properties.kcFormGroupClass!}">
                 <div class="${properties.kcFormActionGroupClass!}">
-                    <button id="two-step-send-code" name="send" value="true" type="submit"
+                    <button id="two-step-send-code" name="send" value="true" type="submit" style="white-space: normal"
                             class="${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!}">${msg("twoStepSendCode")}</button>
                 </div>
             </div>
@@ -50,11 +53,11 @@
             <div class="${properties.kcFormGroupClass!}">
                 <div class="${properties.kcFormActionGroupClass!}">
                     <#if twoStepAppOffered>
-                        <button id="two-step-use-app" name="use-app" value="true" type="submit"
+                        <button id="two-step-use-app" name="use-app" value="true" type="submit" style="white-space: normal"
                                 class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}">${msg("twoStepUseApp")}</button>
                     </#if>
                     <#if isAppInitiatedAction??>
-                        <button id="two-step-cancel" name="cancel-aia" value="true" type="submit"
+                        <button id="two-step-cancel" name="cancel-aia" value="true" type="submit" style="white-space: normal"
                                 class="${properties.kcButtonLinkClass!}">${msg("doCancel")}</button>
                     </#if>
                 </div>

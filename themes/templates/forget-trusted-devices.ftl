@@ -6,7 +6,7 @@
     <#elseif section="form">
         <#if trustedDevices?has_content>
             <p>${msg("twoStepForgetIntro")}</p>
-            <ul id="trusted-device-list">
+            <ul id="trusted-device-list" class="${properties.kcListClass!}">
                 <#list trustedDevices as device>
                     <li>${device.label} (${msg("twoStepForgetUntil", device.until)})</li>
                 </#list>
@@ -18,11 +18,11 @@
             <div class="${properties.kcFormGroupClass!}">
                 <div class="${properties.kcFormActionGroupClass!}">
                     <#if trustedDevices?has_content>
-                        <button id="trusted-device-forget-all" name="forget" value="true" type="submit"
+                        <button id="trusted-device-forget-all" name="forget" value="true" type="submit" style="white-space: normal"
                                 class="${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!}">${msg("twoStepForgetAll")}</button>
                     </#if>
                     <#if isAppInitiatedAction??>
-                        <button id="two-step-cancel" name="cancel-aia" value="true" type="submit"
+                        <button id="two-step-cancel" name="cancel-aia" value="true" type="submit" style="white-space: normal"
                                 class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}">${msg("doCancel")}</button>
                     </#if>
                 </div>

@@ -1,6 +1,7 @@
 <#-- Code entry for the sms-otp-form authenticator and the configure-sms-otp required action.
      Plain markup with the theme's kc* classes, so it renders in every login theme based on "base". -->
 <#import "template.ftl" as layout>
+<#import "two-step-page.ftl" as twoStep>
 <@layout.registrationLayout displayMessage=!messagesPerField.existsError('code'); section>
     <#if section="header">
         ${msg("twoStepSmsTitle")}
@@ -19,7 +20,7 @@
                 <span class="${properties.kcInputClass!} <#if messagesPerField.existsError('code')>${properties.kcError!}</#if>">
                     <input id="code" name="code" type="text" inputmode="numeric"
                            autocomplete="one-time-code" maxlength="${(twoStepCodeLength + 4)?c}" autofocus
-                           aria-invalid="<#if messagesPerField.existsError('code')>true</#if>"/>
+                           <#if messagesPerField.existsError('code')>aria-invalid="true" aria-describedby="input-error-code"</#if>/>
                 </span>
                 <#if messagesPerField.existsError('code')>
                     <div class="${properties.kcFormHelperTextClass!}" aria-live="polite">
@@ -35,7 +36,7 @@
             </div>
             <div class="${properties.kcFormGroupClass!}">
                 <div class="${properties.kcFormActionGroupClass!}">
-                    <button id="kc-login" name="login" type="submit"
+                    <button id="kc-login" name="login" type="submit" style="white-space: normal"
                             class="${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!}">${msg("doLogIn")}</button>
                 </div>
             </div>
@@ -43,24 +44,28 @@
         <form id="kc-sms-resend-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
             <div class="${properties.kcFormGroupClass!}">
                 <div class="${properties.kcFormActionGroupClass!}">
-                    <button id="two-step-resend" name="resend" value="true" type="submit"
+                    <button id="two-step-resend" name="resend" value="true" type="submit" style="white-space: normal"
                             class="${properties.kcButtonSecondaryClass!} ${properties.kcButtonBlockClass!}"
                             data-wait="${twoStepResendWait?c}" data-sends-left="${twoStepSendsLeft?c}"
                             data-label="${msg("twoStepSmsResend")}"
                             data-label-wait="${msg("twoStepSmsResendIn", "{0}")}"
+                            data-label-ready="${msg("twoStepSmsResendReady")}"
                             <#if twoStepResendWait gt 0 || twoStepSendsLeft == 0>disabled</#if>>
                         <#if twoStepSendsLeft == 0>${msg("twoStepSmsNoMoreSendsShort")}<#elseif twoStepResendWait gt 0>${msg("twoStepSmsResendIn", twoStepResendWait?c)}<#else>${msg("twoStepSmsResend")}</#if>
                     </button>
                     <#if twoStepEnrolment>
                         <button id="two-step-change-number" name="change-number" value="true" type="submit"
-                                class="${properties.kcButtonLinkClass!}">${msg("twoStepUseDifferentNumber")}</button>
+                                style="white-space: normal" class="${properties.kcButtonLinkClass!}">${msg("twoStepUseDifferentNumber")}</button>
                         <#if isAppInitiatedAction??>
                             <button id="two-step-cancel" name="cancel-aia" value="true" type="submit"
-                                    class="${properties.kcButtonLinkClass!}">${msg("doCancel")}</button>
+                                    style="white-space: normal" class="${properties.kcButtonLinkClass!}">${msg("doCancel")}</button>
                         </#if>
                     </#if>
                 </div>
             </div>
+            <#-- Told to screen readers once, when the wait is over; the visible countdown is not read out every second. -->
+            <span id="two-step-resend-status" aria-live="polite"
+                  style="position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap"></span>
         </form>
         <script>
             <#outputformat "JavaScript">
@@ -76,6 +81,7 @@
                         clearInterval(timer);
                         button.disabled = false;
                         button.textContent = button.getAttribute("data-label");
+                        document.getElementById("two-step-resend-status").textContent = button.getAttribute("data-label-ready");
                     } else {
                         button.textContent = button.getAttribute("data-label-wait").replace("{0}", wait);
                     }
@@ -83,5 +89,6 @@
             })();
             </#outputformat>
         </script>
+        <@twoStep.usernameBox/>
     </#if>
 </@layout.registrationLayout>

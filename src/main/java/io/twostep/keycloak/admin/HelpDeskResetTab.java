@@ -59,7 +59,7 @@ public final class HelpDeskResetTab implements UiTabProviderFactory<ComponentMod
         }
         UserModel user = userId == null ? null : session.users().getUserById(realm, userId);
         if (user == null) {
-            throw new ComponentValidationException("Open this tab from the page of the user to reset.");
+            throw AdminLanguage.refusal(session, "twoStepResetTabNoUser");
         }
         RealmModel contextRealm = session.getContext().getRealm();
         AdminAuth auth;
@@ -67,7 +67,7 @@ public final class HelpDeskResetTab implements UiTabProviderFactory<ComponentMod
             auth = AdminRoot.authenticateRealmAdminRequest(session);
             AdminPermissions.evaluator(session, realm, auth).users().requireManage(user);
         } catch (RuntimeException e) {
-            throw new ComponentValidationException("Resetting a user's two-step login needs the manage-users role.");
+            throw AdminLanguage.refusal(session, "twoStepResetTabRefused");
         } finally {
             session.getContext().setRealm(contextRealm);
         }
@@ -99,12 +99,9 @@ public final class HelpDeskResetTab implements UiTabProviderFactory<ComponentMod
     @Override
     public List<ProviderConfigProperty> getConfigProperties() {
         return ProviderConfigurationBuilder.create()
-                .property().name(RESET).label("Reset two-step login on save").type(ProviderConfigProperty.BOOLEAN_TYPE)
-                .defaultValue("false")
-                .helpText("For a user who lost their phone: removes this user's SMS number, authenticator apps, "
-                        + "recovery codes and remembered devices, clears the wrong-code count, signs the user out "
-                        + "everywhere, makes the next sign-in set up a second step, and e-mails the user a notice. "
-                        + "Needs manage-users. Turns itself off after the save.").add()
+                // Message keys, shown in the admin's language (twoStepResetTab* in our bundles)
+                .property().name(RESET).label("twoStepResetTab").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .defaultValue("false").helpText("twoStepResetTabHelp").add()
                 .build();
     }
 

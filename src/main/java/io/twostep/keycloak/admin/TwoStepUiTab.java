@@ -19,6 +19,8 @@ import org.keycloak.services.resources.admin.fgap.AdminPermissions;
 import org.keycloak.services.ui.extend.UiTabProvider;
 import org.keycloak.services.ui.extend.UiTabProviderFactory;
 
+import jakarta.ws.rs.core.Response;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +56,15 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
      */
     static final String SET_UP = "setUp";
 
+    /**
+     * The list fields' options as the tab shows them, by attribute value. Keycloak's list fields show an option as
+     * it is (no translation), so the options are words an admin reads; each field's help text says what they mean in
+     * the admin's language. The attribute values are accepted too.
+     */
+    private static final Map<Setting, Map<String, String>> OPTIONS = Map.of(
+            Setting.METHOD, options("any", "User's choice", "otp", "Authenticator app", "sms", "Text message (SMS)"),
+            Setting.RECOVERY_CODES, options("offer", "Offered after a set-up", "required", "Required", "off", "Off"));
+
     /** Session attribute: this request writes the tab's copy, so Keycloak's validation of that write is ours. */
     private static final String REFRESHING = "two-step.tab.refreshing";
     /** Session attribute, per realm id: the realm is being created or imported in this request. */
@@ -88,7 +99,8 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
             new PolicyChange(session, realm, new AdminEventBuilder(realm, auth, session,
                     session.getContext().getConnection())).apply(changes, setUp, endSessions);
         } catch (PolicyChange.Refused e) {
-            throw new ComponentValidationException(e.getMessage());
+            throw e.status() == Response.Status.BAD_REQUEST ? refusedValue(session, config, e.getMessage())
+                    : AdminLanguage.asWritten(e.getMessage());
         } finally {
             session.getContext().setRealm(contextRealm); // the admin lookup switches it to the admin's realm
         }
@@ -100,7 +112,7 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
         try {
             AdminPermissions.evaluator(session, realm, auth).users().requireManage();
         } catch (RuntimeException e) {
-            throw new ComponentValidationException("Ending all sessions needs the manage-users role as well.");
+            throw AdminLanguage.refusal(session, "twoStepTabEndSessionsRefused");
         }
     }
 
@@ -135,10 +147,68 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
         for (Setting setting : Setting.values()) {
             String value = config == null ? null : config.getFirst(setting.key());
             if (value != null && !value.isBlank()) {
-                settings.put(setting.key(), value.trim());
+                String option = optionValue(setting, value.trim());
+                settings.put(setting.key(), option != null ? option : value.trim());
             }
         }
         return settings;
+    }
+
+    /**
+     * A value the policy refuses, told with the field's label in the admin's language.
+     *
+     * @param refusal the policy's own message, shown as it is when no field is found at fault
+     */
+    private static ComponentValidationException refusedValue(KeycloakSession session,
+                                                             MultivaluedHashMap<String, String> config,
+                                                             String refusal) {
+        for (Setting setting : OPTIONS.keySet()) {
+            String value = config.getFirst(setting.key());
+            if (value != null && !value.isBlank() && optionValue(setting, value.trim()) == null) {
+                return AdminLanguage.refusal(session, setting == Setting.METHOD ? "twoStepTabMethodInvalid"
+                        : "twoStepTabRecoveryCodesInvalid");
+            }
+        }
+        for (Setting setting : List.of(Setting.ENROLMENT_GRACE_DAYS, Setting.TRUSTED_DEVICE_DAYS)) {
+            String value = config.getFirst(setting.key());
+            if (value != null && !value.isBlank() && !isDays(value.trim())) {
+                return AdminLanguage.refusal(session, "twoStepTabDaysInvalid",
+                        setting == Setting.ENROLMENT_GRACE_DAYS ? "twoStepTabGraceDays" : "twoStepTabDeviceDays");
+            }
+        }
+        return AdminLanguage.asWritten(refusal);
+    }
+
+    private static boolean isDays(String text) {
+        try {
+            int days = Integer.parseInt(text);
+            return days >= 0 && days <= 365;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** @return the attribute value of a list field's option or value (any case), or null for neither */
+    private static String optionValue(Setting setting, String shownOrValue) {
+        Map<String, String> options = OPTIONS.get(setting);
+        if (options == null) {
+            return null;
+        }
+        for (Map.Entry<String, String> option : options.entrySet()) {
+            if (option.getKey().equalsIgnoreCase(shownOrValue) || option.getValue().equalsIgnoreCase(shownOrValue)) {
+                return option.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** @return value → shown option, in the order given (the order the tab lists them) */
+    private static Map<String, String> options(String... valueThenShown) {
+        Map<String, String> options = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < valueThenShown.length; i += 2) {
+            options.put(valueThenShown[i], valueThenShown[i + 1]);
+        }
+        return options;
     }
 
     /**
@@ -208,7 +278,8 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
     private static MultivaluedHashMap<String, String> form(TwoStepSettings settings) {
         MultivaluedHashMap<String, String> config = new MultivaluedHashMap<>();
         for (Setting setting : Setting.values()) {
-            config.putSingle(setting.key(), String.valueOf(setting.valueOf(settings)));
+            String value = String.valueOf(setting.valueOf(settings));
+            config.putSingle(setting.key(), OPTIONS.getOrDefault(setting, Map.of()).getOrDefault(value, value));
         }
         return config;
     }
@@ -234,53 +305,52 @@ public final class TwoStepUiTab implements UiTabProviderFactory<ComponentModel>,
                 + "recovery codes and security notices.";
     }
 
+    /**
+     * The tab's fields. Labels and help texts are message keys ({@code twoStepTab*} in our bundles), which the admin
+     * console shows in the admin's language; the list fields' options and the readiness field's first text are
+     * shown as they are, in English.
+     */
     @Override
     public List<ProviderConfigProperty> getConfigProperties() {
         String defaultGrace = String.valueOf(TwoStepSettings.DEFAULTS.enrolmentGraceDays());
         String defaultDays = String.valueOf(TwoStepSettings.DEFAULTS.trustedDeviceDays());
+        Map<String, String> methods = OPTIONS.get(Setting.METHOD);
+        Map<String, String> recoveryCodes = OPTIONS.get(Setting.RECOVERY_CODES);
         return ProviderConfigurationBuilder.create()
-                .property().name(Setting.REQUIRED.key()).label("Require two-step login")
+                .property().name(Setting.REQUIRED.key()).label("twoStepTabRequired")
                 .type(ProviderConfigProperty.BOOLEAN_TYPE)
                 .defaultValue(String.valueOf(TwoStepSettings.DEFAULTS.required()))
-                .helpText("Every user passes a second step, or sets one up, at their next login.").add()
-                .property().name(Setting.METHOD.key()).label("Method").type(ProviderConfigProperty.LIST_TYPE)
-                .options("any", "otp", "sms").defaultValue(TwoStepSettings.DEFAULTS.method().value())
-                .helpText("otp: authenticator app; sms: code by text message; any: the user's choice.").add()
-                .property().name(Setting.ENROLMENT_GRACE_DAYS.key()).label("Grace period (days)")
+                .helpText("twoStepTabRequiredHelp").add()
+                .property().name(Setting.METHOD.key()).label("twoStepTabMethod").type(ProviderConfigProperty.LIST_TYPE)
+                .options(List.copyOf(methods.values()))
+                .defaultValue(methods.get(TwoStepSettings.DEFAULTS.method().value()))
+                .helpText("twoStepTabMethodHelp").add()
+                .property().name(Setting.ENROLMENT_GRACE_DAYS.key()).label("twoStepTabGraceDays")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue(defaultGrace)
-                .helpText("Days after switching on in which users may choose Set up later (0 to 365).").add()
-                .property().name(Setting.TRUSTED_DEVICE_DAYS.key()).label("Remember devices (days)")
+                .helpText("twoStepTabGraceDaysHelp").add()
+                .property().name(Setting.TRUSTED_DEVICE_DAYS.key()).label("twoStepTabDeviceDays")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue(defaultDays)
-                .helpText("Days a remembered device skips the second step (0 to 365; 0 turns the feature off).").add()
-                .property().name(Setting.RECOVERY_CODES.key()).label("Recovery codes")
-                .type(ProviderConfigProperty.LIST_TYPE).options("offer", "required", "off")
-                .defaultValue(TwoStepSettings.DEFAULTS.recoveryCodes().value())
-                .helpText("offer: Keycloak's recovery codes are shown right after a user first sets up a second step; "
-                        + "required: also every user with a second factor but no codes sets them up at the next "
-                        + "sign-in with the second step; off: neither, and codes are not accepted at login.").add()
-                .property().name(Setting.NOTIFICATIONS.key()).label("Security notices by e-mail")
+                .helpText("twoStepTabDeviceDaysHelp").add()
+                .property().name(Setting.RECOVERY_CODES.key()).label("twoStepTabRecoveryCodes")
+                .type(ProviderConfigProperty.LIST_TYPE).options(List.copyOf(recoveryCodes.values()))
+                .defaultValue(recoveryCodes.get(TwoStepSettings.DEFAULTS.recoveryCodes().value()))
+                .helpText("twoStepTabRecoveryCodesHelp").add()
+                .property().name(Setting.NOTIFICATIONS.key()).label("twoStepTabNotifications")
                 .type(ProviderConfigProperty.BOOLEAN_TYPE)
                 .defaultValue(String.valueOf(TwoStepSettings.DEFAULTS.notifications()))
-                .helpText("E-mails users (with the realm's SMTP settings) when a number is bound or changed, a second "
-                        + "factor is removed, a device is remembered, text messages are blocked after wrong codes, a "
-                        + "recovery code is used, or the help desk resets their two-step login.").add()
-                .property().name(SET_UP).label("Set up the realm on save").type(ProviderConfigProperty.BOOLEAN_TYPE)
-                .defaultValue("false")
-                .helpText("Wires the realm for the policy when you save (user profile, required actions, copies of "
-                        + "the browser, direct grant, reset and registration flows with the two-step steps, post login "
-                        + "flows of identity providers). Running it again changes nothing. Switching the policy on is "
-                        + "refused until every way in enforces it.").add()
-                .property().name(RealmSessions.END_SESSIONS).label("End all sessions on save")
-                .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false")
-                .helpText("Signs every user out when you save (needs manage-users too), so that sessions begun "
-                        + "before the switch without a second step end now rather than when they expire. Turns "
-                        + "itself off after the save.").add()
-                .property().name(READINESS).label("Readiness (computed)").type(ProviderConfigProperty.TEXT_TYPE)
-                .defaultValue("Not computed yet: save this tab.")
-                .helpText("Whether the browser flow, direct grant and every other way in enforce the policy, as of "
-                        + "the last change; typing here changes nothing. Users to follow up (no phone number, invalid "
-                        + "or shared numbers, no second factor) are in GET /admin/realms/{realm}/two-step/readiness, "
-                        + "which needs view-users.")
+                .helpText("twoStepTabNotificationsHelp").add()
+                .property().name(SET_UP).label("twoStepTabSetUp").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .defaultValue("false").helpText("twoStepTabSetUpHelp").add()
+                .property().name(RealmSessions.END_SESSIONS).label("twoStepTabEndSessions")
+                .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").helpText("twoStepTabEndSessionsHelp")
+                .add()
+                .property().name(READINESS).label("twoStepTabReadiness").type(ProviderConfigProperty.TEXT_TYPE)
+                // Shown by a realm whose tab was never written (its policy as the defaults): Keycloak's tab cannot
+                // compute a field when it is opened, and shows a save only after the page is loaded again.
+                .defaultValue("Not computed yet. It shows here after a change of the policy or a save of this tab, "
+                        + "once the page is loaded again. The full readiness report needs no save: "
+                        + "GET /admin/realms/<realm>/two-step/readiness (view-users).")
+                .helpText("twoStepTabReadinessHelp")
                 .add()
                 .build();
     }

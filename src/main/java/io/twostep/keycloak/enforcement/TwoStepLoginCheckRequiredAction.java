@@ -186,20 +186,22 @@ final class TwoStepLoginCheckRequiredAction implements RequiredActionProvider {
                                     UserModel user) {
         // The grace period counts from the switch-on time, which the first login after an import records.
         TwoStepSettings settings = SwitchOnTime.settingsAtLogin(session, realm);
-        TwoStepPolicy.Decision decision = TwoStepPolicy.enrolment(settings, false, false, Time.currentTime());
-        if (decision.postponable(Time.currentTime())) {
-            return "grace_period";
-        }
         Set<String> pending = new HashSet<>(authSession.getRequiredActions());
         user.getRequiredActionsStream().forEach(pending::add);
         String app = UserModel.RequiredAction.CONFIGURE_TOTP.name();
         String sms = TwoStepIds.CONFIGURE_SMS_OTP;
         boolean appAllowed = settings.method() != TwoStepSettings.Method.SMS;
         boolean smsAllowed = settings.method() != TwoStepSettings.Method.OTP;
+        // Enrolling first, also in the grace period ("Set up now"): the note lets this login through once the new
+        // factor exists, when the check runs again after the set-up and finds a factor that this login did not use.
         if (appAllowed && pending.contains(app) && RequiredActions.enabled(realm, app)
                 || smsAllowed && pending.contains(sms) && RequiredActions.enabled(realm, sms)) {
             authSession.setAuthNote(ENROLLING_NOTE, "true");
             return "enrolment";
+        }
+        TwoStepPolicy.Decision decision = TwoStepPolicy.enrolment(settings, false, false, Time.currentTime());
+        if (decision.postponable(Time.currentTime())) {
+            return "grace_period";
         }
         String needed = settings.method() == TwoStepSettings.Method.OTP ? app : sms;
         if (!RequiredActions.enabled(realm, needed)) {

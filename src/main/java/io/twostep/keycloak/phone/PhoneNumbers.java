@@ -34,6 +34,14 @@ public final class PhoneNumbers {
     }
 
     /**
+     * @param input what a user typed or sent, any text
+     * @return whether it holds the mask's bullet ({@code •}), as a masked number edited in place does
+     */
+    public static boolean isMasked(String input) {
+        return input.indexOf(BULLET) >= 0;
+    }
+
+    /**
      * @param e164 number in E.164 with {@code +}, e.g. {@code +4915123456789}
      * @return its country calling code without {@code +}, e.g. {@code 49}; {@code unknown} when it cannot be read
      */

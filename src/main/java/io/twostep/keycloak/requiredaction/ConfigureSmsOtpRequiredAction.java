@@ -136,6 +136,10 @@ final class ConfigureSmsOtpRequiredAction extends FactorChangingAction implement
         String onFile = numberOnFile(context);
         if (onFile != null && input != null && input.strip().equals(PhoneNumbers.mask(onFile))) {
             input = onFile; // the masked number on file, confirmed as shown
+        } else if (onFile != null && input != null && PhoneNumbers.isMasked(input)) {
+            // A digit changed in the hidden number: say how to change it, and show the number on file again.
+            context.challenge(phonePage(context, PhoneNumbers.mask(onFile), "twoStepPhoneMaskedChanged"));
+            return;
         }
         PhonePolicy.Result result = RealmPhonePolicy.of(context.getRealm()).check(input);
         if (!result.accepted()) {

@@ -53,6 +53,17 @@ class TwoStepUiTabTest {
         assertEquals(Map.of(), TwoStepUiTab.changes(copy, form("method", " any ")));
     }
 
+    /** The list fields show their options as words; a save reads them, and the attribute values, alike. */
+    @Test
+    void theListFieldsWordsAreReadAsTheirValues() {
+        ComponentModel copy = stored("required", "true", "method", "Authenticator app", "trustedDeviceDays", "30",
+                "enrolmentGraceDays", "0", "recoveryCodes", "Offered after a set-up");
+        assertEquals(Map.of(), TwoStepUiTab.changes(copy, form("method", "otp", "recoveryCodes", "offer")));
+        assertEquals(Map.of("method", "sms", "recoveryCodes", "required"), TwoStepUiTab.changes(copy,
+                form("method", "Text message (SMS)", "recoveryCodes", "Required")));
+        assertEquals(Map.of(), TwoStepUiTab.changes(null, form("method", "User's choice")), "the default, as words");
+    }
+
     @Test
     void aBadValueIsAChangeForTheSaveToRefuse() {
         assertEquals(Map.of("method", "fax"), TwoStepUiTab.changes(null, form("method", "fax")));

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The "Two-step login" tab as an admin sees it: Keycloak's admin console in a real headless Chromium (HtmlUnit
- * cannot run it), signed in as the server's admin, renders the tab, and saving it changes the realm attributes.
+ * cannot run it), signed in as the server's admin, renders the tab in the admin's words and language (English, then
+ * German), saving it changes the realm attributes, and a refused value is told in the field's words.
  */
 @KeycloakIntegrationTest(config = TwoStepServerConfig.class)
 class AdminConsoleTabTest extends AbstractJourneyTest {
@@ -41,43 +42,102 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                 "the headless Chromium this test fetches is built for Linux x86-64 only");
         // Set through the REST API, so the never-saved tab's form shows other (default) values.
         adminCall("PUT", "two-step", "{\"method\":\"otp\",\"trustedDeviceDays\":30}", adminToken(), "application/json");
-        try (HeadlessChromium chrome = HeadlessChromium.start(Path.of("target", "chromium"))) {
-            try {
-                String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
-                chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
-                chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
-                chrome.eval("document.querySelector('#username').value = 'admin';"
-                        + "document.querySelector('#password').value = 'admin';"
-                        + "document.querySelector('#kc-login').click(); true");
-                chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
-                        Duration.ofSeconds(90));
-                String page = chrome.eval("document.body.innerText").asText();
-                for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
-                        "Readiness (computed)", "Set up the realm on save"}) {
-                    assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
-                }
-
-                String field = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
-                        + "i.getAttribute('data-testid')].some(v => v && v.includes('enrolmentGraceDays')))";
-                chrome.waitFor(field, Duration.ofSeconds(10));
-                chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
-                chrome.type("5");
-                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
-
-                long deadline = System.currentTimeMillis() + 20_000;
-                String grace = null;
-                while (System.currentTimeMillis() < deadline && !"5".equals(grace)) {
-                    Thread.sleep(250);
-                    grace = realm.admin().toRepresentation().getAttributes().get("twoStep.enrolmentGraceDays");
-                }
-                assertEquals("5", grace, "saving the tab sets the realm attribute");
-                var attributes = realm.admin().toRepresentation().getAttributes();
-                assertEquals("otp", attributes.get("twoStep.method"), "the first save changes only what was edited");
-                assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
-            } catch (Throwable e) {
-                chrome.screenshotTo(Path.of("target", "admin-console-tab-failure.png"));
-                throw e;
+        HeadlessChromium chrome = HeadlessChromium.shared();
+        try {
+            String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
+            chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
+            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+            chrome.eval("document.querySelector('#username').value = 'admin';"
+                    + "document.querySelector('#password').value = 'admin';"
+                    + "document.querySelector('#kc-login').click(); true");
+            chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
+                    Duration.ofSeconds(90));
+            String page = chrome.eval("document.body.innerText").asText();
+            for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
+                    "Readiness (computed)", "Set up the realm on save", "Authenticator app"}) {
+                assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
             }
+            assertTrue(!page.contains("twoStepTab"), "no message key shown as a label: " + page);
+
+            String field = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
+                    + "i.getAttribute('data-testid')].some(v => v && v.includes('enrolmentGraceDays')))";
+            chrome.waitFor(field, Duration.ofSeconds(10));
+            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
+            chrome.type("5");
+            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+
+            long deadline = System.currentTimeMillis() + 20_000;
+            String grace = null;
+            while (System.currentTimeMillis() < deadline && !"5".equals(grace)) {
+                Thread.sleep(250);
+                grace = realm.admin().toRepresentation().getAttributes().get("twoStep.enrolmentGraceDays");
+            }
+            assertEquals("5", grace, "saving the tab sets the realm attribute");
+            var attributes = realm.admin().toRepresentation().getAttributes();
+            assertEquals("otp", attributes.get("twoStep.method"), "the first save changes only what was edited");
+            assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
+
+            // A refused value is told in the field's words.
+            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
+            chrome.type("400");
+            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+            chrome.waitFor("document.body.innerText.includes('Grace period (days): enter a whole number of days "
+                    + "from 0 to 365.')", Duration.ofSeconds(20));
+
+            // In German: the admin's language (their locale, with the master realm's internationalization on).
+            german(true);
+            chrome.forgetCookies();
+            chrome.navigate(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
+            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+            chrome.eval("document.querySelector('#username').value = 'admin';"
+                    + "document.querySelector('#password').value = 'admin';"
+                    + "document.querySelector('#kc-login').click(); true");
+            chrome.waitFor("document.body && document.body.innerText.includes('Anmeldung in zwei Schritten verlangen')",
+                    Duration.ofSeconds(90));
+            String deutsch = chrome.eval("document.body.innerText").asText();
+            for (String label : new String[]{"Verfahren", "Übergangsfrist (Tage)", "Geräte merken (Tage)",
+                    "Wiederherstellungscodes", "Bereitschaft (berechnet)", "Realm beim Speichern einrichten"}) {
+                assertTrue(deutsch.contains(label), "the tab shows " + label + ": " + deutsch);
+            }
+            chrome.waitFor(field, Duration.ofSeconds(10));
+            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
+            chrome.type("400");
+            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Speichern')"
+                    + ".click(); true");
+            chrome.waitFor("/0 (und|to) 365/.test(document.body.innerText)", Duration.ofSeconds(20));
+            assertTrue(chrome.eval("document.body.innerText").asText().contains("Übergangsfrist (Tage): Geben Sie "
+                    + "eine ganze Zahl von Tagen zwischen 0 und 365 ein."), "the refusal in German");
+        } catch (Throwable e) {
+            chrome.screenshotTo(Path.of("target", "admin-console-tab-failure.png"));
+            throw e;
+        } finally {
+            german(false);
+        }
+    }
+
+    /**
+     * Gives the server's admin German: their {@code locale}, which the master realm honours only with its
+     * internationalization on (set first, and taken away last).
+     */
+    private void german(boolean on) throws Exception {
+        String token = adminToken();
+        String realmSettings = on ? "{\"internationalizationEnabled\":true,\"supportedLocales\":[\"en\",\"de\"],"
+                + "\"defaultLocale\":\"en\"}" : "{\"internationalizationEnabled\":false}";
+        if (on) {
+            adminCall("PUT", "../master", realmSettings, token, "application/json");
+        }
+        var admin = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(adminCall("GET", "../master/users?username=admin&exact=true", null, token,
+                        "application/json").body()).get(0);
+        var attributes = admin.with("attributes");
+        if (on) {
+            attributes.putArray("locale").add("de");
+        } else {
+            attributes.remove("locale");
+        }
+        adminCall("PUT", "../master/users/" + admin.path("id").asText(), admin.toString(), token, "application/json");
+        if (!on) {
+            adminCall("PUT", "../master", realmSettings, token, "application/json");
         }
     }
 
@@ -90,39 +150,38 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
         io.twostep.keycloak.support.TestUsers.withBoundNumber(realm.admin(), "console-reset",
                 io.twostep.keycloak.support.TestUsers.newNumber());
         String id = io.twostep.keycloak.support.TestUsers.id(realm.admin(), "console-reset");
-        try (HeadlessChromium chrome = HeadlessChromium.start(Path.of("target", "chromium"))) {
-            try {
-                String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
-                chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/users/" + id + "/settings");
-                chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
-                chrome.eval("document.querySelector('#username').value = 'admin';"
-                        + "document.querySelector('#password').value = 'admin';"
-                        + "document.querySelector('#kc-login').click(); true");
-                String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
-                        + "'Two-step reset')";
-                chrome.waitFor(tab, Duration.ofSeconds(90));
-                chrome.eval("(" + tab + ").click(); true");
-                chrome.waitFor("document.body.innerText.includes('Reset two-step login on save')",
-                        Duration.ofSeconds(20));
-                String toggle = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
-                        + "i.getAttribute('data-testid')].some(v => v && v.includes('resetTwoStep')))";
-                chrome.waitFor(toggle, Duration.ofSeconds(10));
-                chrome.eval("(" + toggle + ").click(); true");
-                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save')"
-                        + ".click(); true");
+        HeadlessChromium chrome = HeadlessChromium.shared();
+        try {
+            String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
+            chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/users/" + id + "/settings");
+            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+            chrome.eval("document.querySelector('#username').value = 'admin';"
+                    + "document.querySelector('#password').value = 'admin';"
+                    + "document.querySelector('#kc-login').click(); true");
+            String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
+                    + "'Two-step reset')";
+            chrome.waitFor(tab, Duration.ofSeconds(90));
+            chrome.eval("(" + tab + ").click(); true");
+            chrome.waitFor("document.body.innerText.includes('Reset two-step login on save')",
+                    Duration.ofSeconds(20));
+            String toggle = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
+                    + "i.getAttribute('data-testid')].some(v => v && v.includes('resetTwoStep')))";
+            chrome.waitFor(toggle, Duration.ofSeconds(10));
+            chrome.eval("(" + toggle + ").click(); true");
+            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save')"
+                    + ".click(); true");
 
-                long deadline = System.currentTimeMillis() + 20_000;
-                boolean reset = false;
-                while (System.currentTimeMillis() < deadline && !reset) {
-                    Thread.sleep(250);
-                    reset = realm.admin().users().get(id).credentials().stream()
-                            .allMatch(c -> "password".equals(c.getType()));
-                }
-                assertTrue(reset, "saving the tab reset the user's two-step login");
-            } catch (Throwable e) {
-                chrome.screenshotTo(Path.of("target", "admin-console-user-tab-failure.png"));
-                throw e;
+            long deadline = System.currentTimeMillis() + 20_000;
+            boolean reset = false;
+            while (System.currentTimeMillis() < deadline && !reset) {
+                Thread.sleep(250);
+                reset = realm.admin().users().get(id).credentials().stream()
+                        .allMatch(c -> "password".equals(c.getType()));
             }
+            assertTrue(reset, "saving the tab reset the user's two-step login");
+        } catch (Throwable e) {
+            chrome.screenshotTo(Path.of("target", "admin-console-user-tab-failure.png"));
+            throw e;
         }
     }
 }

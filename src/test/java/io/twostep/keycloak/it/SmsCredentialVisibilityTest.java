@@ -32,6 +32,14 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
+    /** The demo's alice: her number's credential carries a creation date, or consoles show "Invalid Date". */
+    @Test
+    void theDemoRealmsBoundNumberHasACreationDate() {
+        CredentialRepresentation alice = smsCredentials("alice").get(0);
+        assertNotNull(alice.getCreatedDate(), "alice's sms-otp credential in realm-export.json has a createdDate");
+        assertTrue(alice.getCreatedDate() > 1_700_000_000_000L, "a date in milliseconds: " + alice.getCreatedDate());
+    }
+
     @Test
     void accountConsoleListsTheMaskedNumberAndCanRemoveIt() throws Exception {
         String number = TestUsers.newNumber();

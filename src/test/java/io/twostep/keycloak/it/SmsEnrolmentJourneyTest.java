@@ -90,6 +90,27 @@ class SmsEnrolmentJourneyTest extends AbstractJourneyTest {
     }
 
     @Test
+    void aDigitChangedInTheHiddenNumberOnFileSaysHowToChangeIt() {
+        String onFile = TestUsers.newNumber();
+        TestUsers.needingEnrolment(realm.admin(), "enrol-on-file-edited", onFile);
+        passwordStep("enrol-on-file-edited");
+        String masked = phonePage.prefilledNumber();
+        int before = vonage.received().size();
+
+        char last = masked.charAt(masked.length() - 1);
+        phonePage.submitNumber(masked.substring(0, masked.length() - 1) + (last == '7' ? '3' : '7')); // typed over
+        phonePage.assertCurrent();
+        assertEquals("The number on file is partly hidden and cannot be changed digit by digit. Text a code to it "
+                + "as shown, or clear the field and type the whole number.", phonePage.fieldError().orElseThrow());
+        assertEquals(masked, phonePage.prefilledNumber(), "the number on file is shown again, ready to confirm");
+        assertEquals(before, vonage.received().size(), "nothing sent");
+
+        phonePage.submitNumber(phonePage.prefilledNumber());
+        codePage.enterCode(vonage.last(onFile).code());
+        assertLoggedIn();
+    }
+
+    @Test
     void useADifferentNumberSendsToTheNewOneOnly() {
         TestUsers.needingEnrolment(realm.admin(), "enrol-change", null);
         String first = TestUsers.newNumber();

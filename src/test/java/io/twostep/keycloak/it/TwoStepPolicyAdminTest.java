@@ -196,10 +196,17 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         assertEquals("otp", change.path("new").path("method").asText());
         assertEquals(90, change.path("old").path("trustedDeviceDays").asInt());
 
+        // Refused values are told in the tab's words (the admin's language; English here), not attribute keys.
         String bad = component.replace("[\"otp\"]", "[\"fax\"]");
         HttpResponse<String> refused = adminCall("POST", "components", bad, adminToken(), "application/json");
         assertEquals(400, refused.statusCode());
-        assertTrue(refused.body().contains("method must be one of otp, sms, any"), refused.body());
+        assertEquals("Method: choose Authenticator app, Text message (SMS) or User’s choice.",
+                json.readTree(refused.body()).path("errorMessage").asText(), refused.body());
+        HttpResponse<String> tooLong = adminCall("POST", "components", component.replace("[\"30\"]", "[\"400\"]"),
+                adminToken(), "application/json");
+        assertEquals(400, tooLong.statusCode());
+        assertEquals("Remember devices (days): enter a whole number of days from 0 to 365.",
+                json.readTree(tooLong.body()).path("errorMessage").asText(), tooLong.body());
 
         String id = saved.headers().firstValue("Location").orElseThrow().replaceAll(".*/", "");
         String shown = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json")
@@ -227,7 +234,8 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\",\"enrolmentGraceDays\":0,"
                 + "\"trustedDeviceDays\":90}", adminToken(), "application/json");
         JsonNode mirrored = json.readTree(adminCall("GET", "components/" + id, null, adminToken(), "application/json").body());
-        assertEquals("any", mirrored.path("config").path("method").get(0).asText());
+        assertEquals("User's choice", mirrored.path("config").path("method").get(0).asText(),
+                "the tab shows the method as its option, not the attribute value");
 
         // With the policy off again (a password grant for a user without a second factor works):
         // The stored tab is readable with view-realm alone: it holds no user counts, which need view-users.

@@ -188,6 +188,22 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
         phonePage.assertCurrent(); // no more "later"
     }
 
+    /** "Set up now" in the grace period: the user enrols in this login and is let in (the safety net agrees). */
+    @Test
+    void gracePeriodSetUpNowEnrolsAndLogsIn() {
+        policy(true, "any", 7);
+        TestUsers.plain(realm.admin(), "policy-grace-now");
+        String number = TestUsers.newNumber();
+        passwordStep("policy-grace-now");
+        assertEquals("login-two-step-enrolment", driver.page().getCurrentPageId());
+        driver.findElement(By.id("two-step-set-up-now")).click();
+        phonePage.assertCurrent();
+        phonePage.submitNumber(number);
+        codePage.enterCode(vonage.last(number).code());
+        assertLoggedIn();
+        assertEquals(1, smsCredentials("policy-grace-now").size());
+    }
+
     @Test
     void passwordGrantIsRefusedWhileTheToggleIsOnUnlessTheUserHasTheApp() {
         TestUsers.plain(realm.admin(), "policy-grant");

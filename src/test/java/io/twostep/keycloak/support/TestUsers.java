@@ -147,6 +147,7 @@ public final class TestUsers {
         CredentialRepresentation sms = new CredentialRepresentation();
         sms.setType("sms-otp");
         sms.setUserLabel("test");
+        sms.setCreatedDate(System.currentTimeMillis()); // as a bound number has; without it consoles show "Invalid Date"
         sms.setSecretData("{}");
         sms.setCredentialData("{\"phoneNumber\":\"" + e164 + "\"}");
         return sms;
