@@ -1,7 +1,6 @@
 package io.twostep.keycloak.it;
 
 import io.twostep.keycloak.support.TestUsers;
-import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -137,14 +136,12 @@ class TwoStepIdentityProviderTest extends AbstractJourneyTest {
         // The password login of the same user remembers this browser.
         passwordStep("idp-linked");
         codePage.enterCode(vonage.last(number).code());
-        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
-        offer.assertCurrent();
-        offer.answer(true);
+        rememberDevice();
         assertLoggedIn();
         logOutKeepingTrust();
         int sent = vonage.to(number).size();
         passwordStep("idp-linked"); // control: a password login from this browser skips the code
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
         assertEquals(sent, vonage.to(number).size(), "the remembered device skipped the code");
 
         // The shipped post login flow: the code is asked.
