@@ -116,34 +116,43 @@ abstract class AbstractJourneyTest {
     }
 
     /**
-     * Waits for the client callback, saving the recovery codes offered after a first set-up of a second step and
-     * declining "Remember this device?" if the second step offered it.
+     * Waits for the client callback, saving the recovery codes offered after a first set-up of a second step.
+     * "Remember this device?" must not be showing: a journey that expects the offer answers it first
+     * ({@link #declineDeviceOffer()}, {@link #rememberDevice()}).
+     *
+     * @throws AssertionError when the offer is showing, or no authorization code reached the client
      */
     void assertLoggedIn() {
         if (!driver.getCurrentUrl().contains("code=") && new RecoveryCodesPage(driver).isCurrent()) {
             new RecoveryCodesPage(driver).save();
         }
-        if (!driver.getCurrentUrl().contains("code=")
-                && "login-trusted-device-offer".equals(driver.page().getCurrentPageId())) {
-            new TrustedDeviceOfferPage(driver).answer(false);
-        }
+        assertTrue(driver.getCurrentUrl().contains("code=")
+                        || !"login-trusted-device-offer".equals(driver.page().getCurrentPageId()),
+                "'Remember this device?' offered where this journey expects no offer");
         driver.waiting().waitForOAuthCallback();
         assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
     }
 
     /**
-     * Waits for the client callback, saving the recovery codes offered after a first set-up; "Remember this device?"
-     * must not have been offered (no second step ran).
+     * Answers the expected "Remember this device?" with no: the page must be showing, its box unticked.
+     *
+     * @throws AssertionError when another page is showing, or the box came ticked
      */
-    void assertLoggedInWithoutOffer() {
-        if (!driver.getCurrentUrl().contains("code=") && new RecoveryCodesPage(driver).isCurrent()) {
-            new RecoveryCodesPage(driver).save();
-        }
-        assertTrue(driver.getCurrentUrl().contains("code=")
-                        || !"login-trusted-device-offer".equals(driver.page().getCurrentPageId()),
-                "'Remember this device?' offered where no second step ran");
-        driver.waiting().waitForOAuthCallback();
-        assertNotNull(oauth.parseLoginResponse().getCode(), "expected an authorization code at the client");
+    void declineDeviceOffer() {
+        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
+        offer.assertCurrent();
+        offer.answer(false);
+    }
+
+    /**
+     * Answers the expected "Remember this device?" with yes: the page must be showing, its box unticked.
+     *
+     * @throws AssertionError when another page is showing, or the box came ticked
+     */
+    void rememberDevice() {
+        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
+        offer.assertCurrent();
+        offer.answer(true);
     }
 
     void assertNotLoggedIn() {

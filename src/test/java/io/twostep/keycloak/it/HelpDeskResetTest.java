@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.support.Mailbox;
 import io.twostep.keycloak.support.TestUsers;
-import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,7 +58,7 @@ class HelpDeskResetTest extends AbstractJourneyTest {
         passwordStep("helpdesk");
         smsInstead();
         codePage.enterCode(vonage.last(number).code());
-        new TrustedDeviceOfferPage(driver).answer(true);
+        rememberDevice();
         assertLoggedIn();
         String keycloakPage = realm.getBaseUrl() + "/protocol/openid-connect/logout"; // asks, logs nobody out
         driver.open(keycloakPage);

@@ -6,7 +6,6 @@ import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.support.Mailbox;
 import io.twostep.keycloak.support.RecoveryCodesPage;
 import io.twostep.keycloak.support.TestUsers;
-import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.BeforeEach;
@@ -206,7 +205,7 @@ class LostPhoneJourneyTest extends AbstractJourneyTest {
         driver.findElement(By.id("try-another-way")).click();
         new SelectAuthenticatorPage(driver).selectLoginMethod("SMS code");
         codePage.enterCode(vonage.last(number).code());
-        new TrustedDeviceOfferPage(driver).answer(true);
+        rememberDevice();
         assertLoggedIn();
         String label = realm.admin().users().get(TestUsers.id(realm.admin(), "told")).credentials().stream()
                 .filter(c -> "trusted-device".equals(c.getType())).findFirst().orElseThrow().getUserLabel();

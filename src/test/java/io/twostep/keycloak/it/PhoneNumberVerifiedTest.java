@@ -41,6 +41,7 @@ class PhoneNumberVerifiedTest extends AbstractJourneyTest {
         codePage.assertCurrent();
         assertEquals(0, vonage.to(typed).size(), "no code to the typed number");
         codePage.enterCode(vonage.last(proven).code());
+        declineDeviceOffer();
         assertLoggedIn();
         JsonNode claims = idToken();
         assertEquals(typed, claims.path("phone_number").asText());
@@ -108,6 +109,7 @@ class PhoneNumberVerifiedTest extends AbstractJourneyTest {
         try {
             passwordStep("verified-self");
             codePage.enterCode(vonage.last(proven).code());
+            declineDeviceOffer();
             assertLoggedIn();
             String token = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getAccessToken();
             UserRepresentation me = realm.admin().users().get(TestUsers.id(realm.admin(), "verified-self"))

@@ -3,7 +3,6 @@ package io.twostep.keycloak.it;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.support.RecoveryCodesPage;
 import io.twostep.keycloak.support.TestUsers;
-import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,14 +43,6 @@ class RecoveryCodesPolicyTest extends AbstractJourneyTest {
         assertEquals(200, response.statusCode(), response.body());
     }
 
-    /** Declines "Remember this device?", which the login flow shows before the required actions. */
-    private void declineTheOffer() {
-        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
-        if (offer.isCurrent()) {
-            offer.answer(false);
-        }
-    }
-
     private boolean hasCodes(String username) {
         return realm.admin().users().get(TestUsers.id(realm.admin(), username)).credentials().stream()
                 .anyMatch(c -> "recovery-authn-codes".equals(c.getType()));
@@ -80,7 +71,7 @@ class RecoveryCodesPolicyTest extends AbstractJourneyTest {
         startOver();
         passwordStep("had-number");
         codePage.enterCode(vonage.last(had).code());
-        declineTheOffer();
+        declineDeviceOffer(); // the login flow shows it before the required actions
         assertTrue(codesPage.isCurrent(), "required: " + driver.page().getCurrentPageId());
         assertNotLoggedIn();
         codesPage.save();
@@ -94,7 +85,7 @@ class RecoveryCodesPolicyTest extends AbstractJourneyTest {
         startOver();
         passwordStep("offer-only");
         codePage.enterCode(vonage.last(other).code());
-        declineTheOffer();
+        declineDeviceOffer();
         assertFalse(codesPage.isCurrent(), "offer asks only after a first set-up");
         assertLoggedIn();
         assertFalse(hasCodes("offer-only"));
@@ -106,7 +97,7 @@ class RecoveryCodesPolicyTest extends AbstractJourneyTest {
         TestUsers.withBoundNumber(realm.admin(), "remembered", number);
         passwordStep("remembered");
         codePage.enterCode(vonage.last(number).code());
-        new TrustedDeviceOfferPage(driver).answer(true);
+        rememberDevice();
         driver.waiting().waitForOAuthCallback();
 
         put("{\"recoveryCodes\":\"required\"}");
@@ -130,6 +121,7 @@ class RecoveryCodesPolicyTest extends AbstractJourneyTest {
         assertTrue(driver.driver().findElements(By.id("try-another-way")).isEmpty(),
                 "the recovery-code form is no other way while codes are off");
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
 
         TestUsers.needingEnrolment(realm.admin(), "enrol-off", null);

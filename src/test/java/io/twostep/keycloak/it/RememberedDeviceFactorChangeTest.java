@@ -1,7 +1,6 @@
 package io.twostep.keycloak.it;
 
 import io.twostep.keycloak.support.TestUsers;
-import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.Test;
 import org.keycloak.models.utils.TimeBasedOTP;
@@ -68,9 +67,7 @@ class RememberedDeviceFactorChangeTest extends AbstractJourneyTest {
         passwordStep(username);
         codePage.assertCurrent();
         codePage.enterCode(vonage.last(number).code());
-        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
-        offer.assertCurrent();
-        offer.answer(true);
+        rememberDevice();
         driver.waiting().waitForOAuthCallback();
     }
 
@@ -178,6 +175,7 @@ class RememberedDeviceFactorChangeTest extends AbstractJourneyTest {
                 startOver();
                 passwordStep(username);
                 codePage.enterCode(vonage.last(number).code());
+                declineDeviceOffer();
                 assertLoggedIn();
                 HttpResponse<String> removed = deleteByAccountRest(credentialId(username, "sms-otp"), token());
                 assertEquals(204, removed.statusCode(), removed.body());
@@ -201,9 +199,7 @@ class RememberedDeviceFactorChangeTest extends AbstractJourneyTest {
         } else {
             codePage.enterCode(vonage.last(number).code());
         }
-        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
-        offer.assertCurrent();
-        offer.answer(true);
+        rememberDevice();
         driver.waiting().waitForOAuthCallback();
         logOutKeepingTrust();
         skippedLogin("fc-rest-app", number);
@@ -245,6 +241,7 @@ class RememberedDeviceFactorChangeTest extends AbstractJourneyTest {
             startOver();
             passwordStep(username);
             codePage.enterCode(vonage.last(number).code());
+            declineDeviceOffer();
             assertLoggedIn();
             assertEquals(204, deleteByAccountRest(id, token()).statusCode(), type.getKey());
             assertTrue(credentials(username, type.getKey()).isEmpty(), type.getKey());
@@ -367,6 +364,7 @@ class RememberedDeviceFactorChangeTest extends AbstractJourneyTest {
         try {
             passwordStep("fc-control");
             codePage.enterCode(vonage.last(number).code());
+            declineDeviceOffer();
             assertLoggedIn();
             oauth.loginForm().kcAction("CONFIGURE_TOTP").open();
             assertEquals("login-login-config-totp", driver.page().getCurrentPageId());

@@ -194,6 +194,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         new SelectAuthenticatorPage(driver).selectLoginMethod("Authenticator Application");
         driver.findElement(By.id("otp")).sendKeys(totpNow());
         driver.findElement(By.id("kc-login")).click();
+        declineDeviceOffer();
         assertLoggedIn();
 
         // The count outlives the block (NIST SP 800-63B 3.2.2): after the block period one wrong code blocks again.
@@ -218,6 +219,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         chooseSms();
         assertEquals(java.util.Optional.empty(), codePage.errorMessage());
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
         String url = realm.getBaseUrl().replace("/realms/", "/admin/realms/") + "/two-step/users/"
                 + TestUsers.id(realm.admin(), "limit-failures") + "/sms-failures";
@@ -246,6 +248,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         assertEquals(204, admin("DELETE", url, adminToken()).statusCode());
 
         codePage.enterCode(vonage.last(number).code()); // no pause any more
+        declineDeviceOffer();
         assertLoggedIn();
     }
 

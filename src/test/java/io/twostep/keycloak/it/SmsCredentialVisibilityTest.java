@@ -46,6 +46,7 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
         TestUsers.withBoundNumber(realm.admin(), "visible-account", number);
         passwordStep("visible-account");
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
         String token = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getAccessToken();
         startOver();
@@ -126,6 +127,7 @@ class SmsCredentialVisibilityTest extends AbstractJourneyTest {
         String code = vonage.last(number).code();
         codePage.enterCode(code.equals("000000") ? "111111" : "000000");
         codePage.enterCode(code);
+        declineDeviceOffer();
         assertLoggedIn();
 
         String userId = TestUsers.id(realm.admin(), "visible-events");

@@ -52,6 +52,7 @@ class SmsEnrolmentJourneyTest extends AbstractJourneyTest {
         codePage.assertCurrent();
         assertEquals(2, vonage.to(number).size());
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 

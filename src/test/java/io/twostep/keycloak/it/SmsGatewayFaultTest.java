@@ -102,6 +102,7 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
         assertTrue(codePage.errorMessage().isEmpty(), () -> codePage.errorMessage().orElseThrow());
         assertEquals(1, vonage.to(number).size());
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
         EventRepresentation sent = realm.admin().getEvents(List.of("CUSTOM_REQUIRED_ACTION"), null,
                 TestUsers.id(realm.admin(), "fault-parts-ok"), null, null, null, 0, 10).get(0);
@@ -144,6 +145,7 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
             assertTrue(heldFor < (TwoStepServerConfig.VONAGE_TIMEOUT_MS - 200L) * 1_000_000L,
                     "this login's SMS went out while the other still waited for the gateway");
             codePage.enterCode(vonage.last(fastNumber).code());
+            declineDeviceOffer();
             assertLoggedIn();
             assertEquals("login-sms-otp-form", slowLogin.get(30, TimeUnit.SECONDS), "the slow login got there too");
         } finally {
@@ -161,6 +163,7 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
         try {
             passwordStep("fault-xff");
             codePage.enterCode(vonage.last(number).code());
+            declineDeviceOffer();
             assertLoggedIn();
             List<EventRepresentation> logins = realm.admin().getEvents(List.of("LOGIN"), null,
                     TestUsers.id(realm.admin(), "fault-xff"), null, null, null, 0, 5);
@@ -182,6 +185,7 @@ class SmsGatewayFaultTest extends AbstractJourneyTest {
         assertTrue(codePage.errorMessage().isEmpty());
         assertEquals(2, vonage.to(number).size(), "the first try was refused, the retry went through");
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 

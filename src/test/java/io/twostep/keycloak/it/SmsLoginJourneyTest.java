@@ -47,6 +47,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
         assertTrue(sms.text().endsWith("\n\n@localhost #" + sms.code()), "origin-bound last line");
 
         codePage.enterCode(sms.code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
@@ -76,6 +77,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
         assertEquals("text", sms.type(), "ü is in the GSM alphabet: no unicode needed");
         assertTrue(codePage.sentToText().startsWith("Wir haben einen 6-stelligen Code per SMS an +49"));
         codePage.enterCode(sms.code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
@@ -114,6 +116,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
             sms = vonage.last(number);
             assertTrue(sms.text().startsWith("Two-step demo: your login code is " + sms.code()), sms.text());
             codePage.enterCode(sms.code());
+            declineDeviceOffer();
             assertLoggedIn();
         } finally {
             localization.getRealmSpecificLocales().forEach(locale -> {
@@ -136,6 +139,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
         assertNotLoggedIn();
 
         codePage.enterCode(code);
+        declineDeviceOffer();
         assertLoggedIn();
         assertEquals(1, vonage.to(number).size(), "a wrong code sends nothing new");
     }
@@ -156,6 +160,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
             fullWidth.append((char) ('\uFF10' + (c - '0')));
         }
         codePage.enterCode(fullWidth.substring(0, 3) + " " + fullWidth.substring(3));
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
@@ -173,6 +178,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
 
         assertEquals(1, vonage.to(number).size(), "reloading the page must not send another SMS");
         codePage.enterCode(code);
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
@@ -242,6 +248,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
         codePage.assertCurrent();
         assertEquals(2, vonage.to(number).size());
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
@@ -289,6 +296,7 @@ class SmsLoginJourneyTest extends AbstractJourneyTest {
             }
         }
         codePage.enterCode(third);
+        declineDeviceOffer();
         assertLoggedIn();
     }
 }

@@ -38,6 +38,7 @@ class SmsMetricsTest extends AbstractJourneyTest {
         String code = vonage.last(number).code();
         codePage.enterCode(code.equals("999999") ? "888888" : "999999");
         codePage.enterCode(code);
+        declineDeviceOffer();
         assertLoggedIn();
 
         vonage.behave(new FakeVonage.Behaviour.Status(9, "Partner quota exceeded"));

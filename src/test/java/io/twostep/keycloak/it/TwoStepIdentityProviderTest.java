@@ -1,13 +1,13 @@
 package io.twostep.keycloak.it;
 
 import io.twostep.keycloak.support.TestUsers;
-import io.twostep.keycloak.support.TrustedDeviceOfferPage;
 import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.keycloak.representations.idm.AuthenticationExecutionInfoRepresentation;
 import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.EventRepresentation;
 import org.keycloak.representations.idm.FederatedIdentityRepresentation;
 import org.keycloak.representations.idm.IdentityProviderRepresentation;
 import org.keycloak.testframework.annotations.InjectRealm;
@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Logins through an identity provider go through the policy too (the post login flow), and never use a
@@ -137,15 +138,15 @@ class TwoStepIdentityProviderTest extends AbstractJourneyTest {
         // The password login of the same user remembers this browser.
         passwordStep("idp-linked");
         codePage.enterCode(vonage.last(number).code());
-        TrustedDeviceOfferPage offer = new TrustedDeviceOfferPage(driver);
-        offer.assertCurrent();
-        offer.answer(true);
+        rememberDevice();
         assertLoggedIn();
         logOutKeepingTrust();
         int sent = vonage.to(number).size();
         passwordStep("idp-linked"); // control: a password login from this browser skips the code
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
         assertEquals(sent, vonage.to(number).size(), "the remembered device skipped the code");
+        assertEquals("trusted_device_used", lastLogin(userId).getDetails().get("two_step_event"),
+                "control: our step's details are on the LOGIN event of a password login");
 
         // The shipped post login flow: the code is asked.
         logOutKeepingTrust();
@@ -164,11 +165,27 @@ class TwoStepIdentityProviderTest extends AbstractJourneyTest {
             assertEquals(sent + 2, vonage.to(number).size(), "a code for the external login");
             codePage.enterCode(vonage.last(number).code());
             assertLoggedIn();
+            // Keycloak's broker endpoint writes this login's LOGIN event, on an event of its own: the details
+            // our steps put on the post login flow's events (the code accepted, the device not applied) are not
+            // on it.
+            EventRepresentation login = lastLogin(userId);
+            assertEquals("upstream", login.getDetails().get("identity_provider"), "the external login's event");
+            assertTrue(login.getDetails().keySet().stream().noneMatch(k -> k.startsWith("trusted_device")
+                    || k.equals("two_step_event") || k.equals("phone_number_masked")), login.getDetails().toString());
+            assertEquals(vonage.to(number).size(), realm.admin().getEvents(List.of("CUSTOM_REQUIRED_ACTION"), null,
+                    userId, null, null, null, 0, 100).stream()
+                    .filter(e -> "sms_code_sent".equals(e.getDetails().get("two_step_event"))).count(),
+                    "the step's own events are saved, one per code sent");
         } finally {
             realm.admin().flows().removeExecution(added);
         }
         assertEquals(1, realm.admin().users().get(userId).credentials().stream()
                 .filter(c -> "trusted-device".equals(c.getType())).count(), "the device's trust is untouched");
+    }
+
+    /** @return the user's latest {@code LOGIN} event */
+    private EventRepresentation lastLogin(String userId) {
+        return realm.admin().getEvents(List.of("LOGIN"), null, userId, null, null, null, 0, 1).get(0);
     }
 
     /** Adds Condition - device not remembered (REQUIRED) to the post login flow's second step; @return its id */

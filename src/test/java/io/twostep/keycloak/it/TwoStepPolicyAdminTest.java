@@ -81,6 +81,7 @@ class TwoStepPolicyAdminTest extends AbstractJourneyTest {
         TestUsers.withBoundNumber(realm.admin(), "end-sessions", number);
         passwordStep("end-sessions");
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
         String refresh = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getRefreshToken();
         String userId = TestUsers.id(realm.admin(), "end-sessions");

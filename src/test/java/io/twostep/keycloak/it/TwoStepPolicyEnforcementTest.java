@@ -61,6 +61,7 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
         passwordStep("policy-sms-new");
         codePage.assertCurrent();
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
@@ -101,6 +102,7 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
         driver.findElement(By.id("otp")).sendKeys(new TimeBasedOTP().generateTOTP(
                 TestUsers.TOTP_SECRET.getBytes(StandardCharsets.UTF_8)));
         driver.findElement(By.id("kc-login")).click();
+        declineDeviceOffer();
         assertLoggedIn();
         assertTrue(vonage.to(number).isEmpty());
     }
@@ -161,6 +163,7 @@ class TwoStepPolicyEnforcementTest extends AbstractJourneyTest {
         TestUsers.withBoundNumber(realm.admin(), "policy-any-enrolled", number);
         passwordStep("policy-any-enrolled");
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
     }
 
