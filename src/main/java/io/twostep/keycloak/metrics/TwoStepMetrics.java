@@ -27,7 +27,8 @@ import java.util.function.BooleanSupplier;
  *     <li>{@code twostep_sms_gateway_seconds{outcome}}: the gateway's answer time, a histogram
  *     ({@code outcome} {@code accepted} or {@code failed});</li>
  *     <li>{@code twostep_sms_gateway_breaker_open}: 1 while the gateway's circuit breaker is open;</li>
- *     <li>{@code twostep_sms_codes_total{realm, purpose, result}}: codes entered ({@code purpose} {@code login} or
+ *     <li>{@code twostep_sms_codes_total{realm, country, purpose, result}}: codes entered, by the calling code of
+ *     the number the code was sent to ({@code purpose} {@code login} or
  *     {@code enrolment}; {@code result} {@code accepted}, {@code wrong}, {@code expired}, {@code exhausted},
  *     {@code no_code}, {@code delayed}, {@code blocked});</li>
  *     <li>{@code twostep_enrolments_total{realm, method}}: second steps set up ({@code method} {@code sms}: a number
@@ -118,11 +119,12 @@ public final class TwoStepMetrics {
     /**
      * A code entered at login or enrolment.
      *
+     * @param country   calling code of the number the code was sent to, without {@code +}
      * @param enrolment whether it proved a number being enrolled (else a login)
      * @param result    one of the documented results
      */
-    public static void codeEntered(String realm, boolean enrolment, String result) {
-        counter("twostep.sms.codes", "SMS codes entered, by result", "realm", realm,
+    public static void codeEntered(String realm, String country, boolean enrolment, String result) {
+        counter("twostep.sms.codes", "SMS codes entered, by result", "realm", realm, "country", country,
                 "purpose", enrolment ? "enrolment" : "login", "result", result).increment();
     }
 
