@@ -50,6 +50,8 @@ public final class TwoStepIds {
     public static final String SECURITY_NOTICES_LISTENER = "two-step-security-notices";
     /** Chains Keycloak's recovery-code set-up after a second step is set up. */
     public static final String RECOVERY_CODES_LISTENER = "two-step-recovery-codes";
+    /** Counts second steps set up on {@code /metrics} ({@code twostep_enrolments_total}). */
+    public static final String ENROLMENT_METRICS_LISTENER = "two-step-enrolment-metrics";
 
     // ---- admin faces
 

@@ -1,6 +1,7 @@
 package io.twostep.keycloak.authenticator;
 
 import io.twostep.keycloak.events.TwoStepEvents;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.provider.PolicyStepAuthenticator;
@@ -30,6 +31,8 @@ final class DirectGrantGuardAuthenticator extends PolicyStepAuthenticator {
             context.success();
             return;
         }
+        TwoStepMetrics.policy(context.getAuthenticationSession(), context.getRealm().getName(),
+                TwoStepMetrics.PolicyOutcome.REFUSED_DIRECT_GRANT);
         context.getEvent().user(user).detail(TwoStepEvents.EVENT, TwoStepEvents.DIRECT_GRANT_REFUSED)
                 .error(Errors.INVALID_USER_CREDENTIALS);
         Response error = Response.status(Response.Status.BAD_REQUEST)

@@ -1,5 +1,6 @@
 package io.twostep.keycloak.enforcement;
 
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepPolicy;
 import io.twostep.keycloak.policy.TwoStepSettings;
@@ -17,7 +18,12 @@ final class ConditionalTwoStepAuthenticator extends PolicyStepAuthenticator impl
     @Override
     public boolean matchCondition(AuthenticationFlowContext context) {
         SecondFactors factors = SecondFactors.of(context.getUser());
-        return TwoStepPolicy.secondStepRuns(TwoStepSettings.of(context.getSession(), context.getRealm()),
+        boolean runs = TwoStepPolicy.secondStepRuns(TwoStepSettings.of(context.getSession(), context.getRealm()),
                 factors.app(), factors.sms());
+        if (!runs) {
+            TwoStepMetrics.policy(context.getAuthenticationSession(), context.getRealm().getName(),
+                    TwoStepMetrics.PolicyOutcome.NOT_REQUIRED);
+        }
+        return runs;
     }
 }

@@ -2,6 +2,7 @@ package io.twostep.keycloak.enforcement;
 
 import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.events.TwoStepEvents;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.TwoStepPolicy;
 import io.twostep.keycloak.provider.PolicyStepAuthenticator;
@@ -49,10 +50,12 @@ final class TwoStepEnrolmentAuthenticator extends PolicyStepAuthenticator {
     public void action(AuthenticationFlowContext context) {
         TwoStepPolicy.Decision decision = decision(context);
         boolean later = context.getHttpRequest().getDecodedFormParameters().containsKey("later");
-        if (decision.enrolment() != TwoStepPolicy.Enrolment.NONE
-                && !(later && decision.postponable(Time.currentTime()))
-                && !schedule(context, decision.enrolment())) {
-            return;
+        if (decision.enrolment() != TwoStepPolicy.Enrolment.NONE) {
+            if (later && decision.postponable(Time.currentTime())) {
+                count(context, TwoStepMetrics.PolicyOutcome.ENROLMENT_POSTPONED);
+            } else if (!schedule(context, decision.enrolment())) {
+                return;
+            }
         }
         context.success();
     }
@@ -80,6 +83,7 @@ final class TwoStepEnrolmentAuthenticator extends PolicyStepAuthenticator {
             context.failure(AuthenticationFlowError.INTERNAL_ERROR,
                     context.form().setError("twoStepEnrolmentUnavailable")
                             .createErrorPage(Response.Status.FORBIDDEN));
+            count(context, TwoStepMetrics.PolicyOutcome.REFUSED_ENROLMENT_UNAVAILABLE);
             return false;
         }
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
@@ -90,6 +94,11 @@ final class TwoStepEnrolmentAuthenticator extends PolicyStepAuthenticator {
                     Boolean.toString(enrolment == TwoStepPolicy.Enrolment.CHOICE));
             authSession.addRequiredAction(TwoStepIds.CONFIGURE_SMS_OTP);
         }
+        count(context, TwoStepMetrics.PolicyOutcome.ENROLMENT_REQUIRED);
         return true;
+    }
+
+    private static void count(AuthenticationFlowContext context, TwoStepMetrics.PolicyOutcome outcome) {
+        TwoStepMetrics.policy(context.getAuthenticationSession(), context.getRealm().getName(), outcome);
     }
 }

@@ -2,6 +2,7 @@ package io.twostep.keycloak.enforcement;
 
 import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.events.TwoStepEvents;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.policy.SecondFactors;
 import io.twostep.keycloak.policy.SecondStepEvidence;
 import io.twostep.keycloak.policy.TwoStepPolicy;
@@ -96,6 +97,9 @@ final class TwoStepLoginCheckRequiredAction implements RequiredActionProvider {
                 .detail(TwoStepEvents.EVENT, TwoStepEvents.SECOND_STEP_MISSING)
                 .detail(TwoStepEvents.REASON, outcome.name().toLowerCase(Locale.ROOT))
                 .error(TwoStepEvents.ERROR_SECOND_STEP_MISSING);
+        TwoStepMetrics.policy(context.getAuthenticationSession(), context.getRealm().getName(),
+                outcome == Outcome.ENROLMENT_UNAVAILABLE ? TwoStepMetrics.PolicyOutcome.REFUSED_ENROLMENT_UNAVAILABLE
+                        : TwoStepMetrics.PolicyOutcome.REFUSED_SECOND_STEP_MISSING);
         String message = "twoStepLoginCheckRefused";
         if (outcome == Outcome.SESSION_WITHOUT_SECOND_STEP) {
             // Ending the session lets the next sign-in start over with the password and the second step.

@@ -5,8 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
+import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -25,12 +27,59 @@ import java.util.function.BooleanSupplier;
  *     <li>{@code twostep_sms_gateway_seconds{outcome}}: the gateway's answer time, a histogram
  *     ({@code outcome} {@code accepted} or {@code failed});</li>
  *     <li>{@code twostep_sms_gateway_breaker_open}: 1 while the gateway's circuit breaker is open;</li>
- *     <li>{@code twostep_sms_codes_total{realm, purpose, result}}: codes entered ({@code purpose} {@code login} or
+ *     <li>{@code twostep_sms_codes_total{realm, country, purpose, result}}: codes entered, by the calling code of
+ *     the number the code was sent to ({@code purpose} {@code login} or
  *     {@code enrolment}; {@code result} {@code accepted}, {@code wrong}, {@code expired}, {@code exhausted},
- *     {@code no_code}, {@code delayed}, {@code blocked}).</li>
+ *     {@code no_code}, {@code delayed}, {@code blocked});</li>
+ *     <li>{@code twostep_enrolments_total{realm, method}}: second steps set up ({@code method} {@code sms}: a number
+ *     bound with its code, a first one or a new one; {@code otp}: an authenticator app through Keycloak's
+ *     {@code CONFIGURE_TOTP}; {@code recovery_codes}: a set of recovery codes through Keycloak's
+ *     {@code CONFIGURE_RECOVERY_AUTHN_CODES});</li>
+ *     <li>{@code twostep_trusted_device_total{realm, outcome, reason}}: what a remembered-device cookie did at
+ *     login, and devices remembered: {@code outcome} {@code used} ({@code reason} {@code trusted}: the second step
+ *     was skipped), {@code refused} ({@code reason} {@code malformed}, {@code unknown_device}, {@code wrong_secret},
+ *     {@code expired}, {@code factors_changed}, {@code user_disabled}), {@code not_applied} (a valid-looking cookie
+ *     this login could not use; {@code reason} {@code feature_off}, {@code no_password_in_this_login},
+ *     {@code federated_user}, {@code enrolment_pending}, {@code account_action}, {@code reauthentication},
+ *     {@code prompt_login}, {@code step_up_requested}, {@code max_age}), {@code remembered} ({@code reason}
+ *     {@code none}); the reasons are those of the events' {@code reason} and {@code trusted_device_not_applied}
+ *     details;</li>
+ *     <li>{@code twostep_policy_total{realm, outcome}}: what the two-step policy did with a login, each outcome
+ *     at most once per login ({@link PolicyOutcome}).</li>
  * </ul>
  */
 public final class TwoStepMetrics {
+
+    /** Authentication-session note prefix that keeps a policy outcome to one count per login. */
+    static final String COUNTED_NOTE = "two-step.metrics.";
+
+    /**
+     * The values of {@code twostep_policy_total}'s {@code outcome} label. A login may count more than one (a user
+     * asked for the SMS code who must then set up the app the realm requires), each once.
+     */
+    public enum PolicyOutcome {
+        /** The second step did not run: the policy is off and the user has no second factor. */
+        NOT_REQUIRED,
+        /** The second step ran: its form was due (counted where Condition - device not remembered decides). */
+        SECOND_STEP_ASKED,
+        /** A remembered device skipped the second step. */
+        SKIPPED_REMEMBERED_DEVICE,
+        /** The user was sent to set up the second factor the policy asks for. */
+        ENROLMENT_REQUIRED,
+        /** The user chose "Set up later" during the grace period. */
+        ENROLMENT_POSTPONED,
+        /** A password grant refused: the user's second step cannot follow it (Two-step guard). */
+        REFUSED_DIRECT_GRANT,
+        /** The Two-step login check (safety net) refused a login that passed no second step. */
+        REFUSED_SECOND_STEP_MISSING,
+        /** The set-up the policy needs is disabled or not registered: the login was refused. */
+        REFUSED_ENROLMENT_UNAVAILABLE;
+
+        /** @return the label value, e.g. {@code second_step_asked} */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private TwoStepMetrics() {
     }
@@ -70,12 +119,53 @@ public final class TwoStepMetrics {
     /**
      * A code entered at login or enrolment.
      *
+     * @param country   calling code of the number the code was sent to, without {@code +}
      * @param enrolment whether it proved a number being enrolled (else a login)
      * @param result    one of the documented results
      */
-    public static void codeEntered(String realm, boolean enrolment, String result) {
-        counter("twostep.sms.codes", "SMS codes entered, by result", "realm", realm,
+    public static void codeEntered(String realm, String country, boolean enrolment, String result) {
+        counter("twostep.sms.codes", "SMS codes entered, by result", "realm", realm, "country", country,
                 "purpose", enrolment ? "enrolment" : "login", "result", result).increment();
+    }
+
+    /**
+     * A second step set up.
+     *
+     * @param method {@code sms}, {@code otp} or {@code recovery_codes}
+     */
+    public static void enrolled(String realm, String method) {
+        counter("twostep.enrolments", "Second steps set up, by method", "realm", realm, "method", method)
+                .increment();
+    }
+
+    /**
+     * What a remembered-device cookie did, or a device remembered.
+     *
+     * @param outcome {@code used}, {@code refused}, {@code not_applied} or {@code remembered}
+     * @param reason  the verdict's reason from the documented list ({@code trusted} when used, {@code none} when
+     *                remembered)
+     */
+    public static void trustedDevice(String realm, String outcome, String reason) {
+        counter("twostep.trusted.device", "Remembered devices used, refused, not applied and remembered",
+                "realm", realm, "outcome", outcome, "reason", reason).increment();
+    }
+
+    /**
+     * Counts what the policy did with this login, once per login however often Keycloak runs the step that
+     * decides (conditions are evaluated again on later requests of the same login).
+     *
+     * @param login the login's authentication session; {@code null} counts without the once-per-login guard
+     */
+    public static void policy(AuthenticationSessionModel login, String realm, PolicyOutcome outcome) {
+        if (login != null) {
+            String note = COUNTED_NOTE + outcome.label();
+            if (login.getAuthNote(note) != null) {
+                return;
+            }
+            login.setAuthNote(note, "1");
+        }
+        counter("twostep.policy", "What the two-step policy did with logins", "realm", realm,
+                "outcome", outcome.label()).increment();
     }
 
     /**

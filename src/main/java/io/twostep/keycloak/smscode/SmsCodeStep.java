@@ -302,8 +302,8 @@ public final class SmsCodeStep {
      */
     public SmsCodeState.Verification verify(String code, String e164) {
         SmsCodeState.Verification verification = check(code, e164);
-        TwoStepMetrics.codeEntered(realm.getName(), enrolment, verification.name().toLowerCase(Locale.ROOT)
-                .replace("wrong_and_exhausted", "wrong"));
+        TwoStepMetrics.codeEntered(realm.getName(), PhoneNumbers.callingCode(e164), enrolment,
+                verification.name().toLowerCase(Locale.ROOT).replace("wrong_and_exhausted", "wrong"));
         return verification;
     }
 

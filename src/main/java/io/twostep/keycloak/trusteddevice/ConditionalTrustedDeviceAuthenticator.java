@@ -3,6 +3,7 @@ package io.twostep.keycloak.trusteddevice;
 import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.events.LoginEventDetails;
 import io.twostep.keycloak.events.TwoStepEvents;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.provider.PolicyStepAuthenticator;
 import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowContext;
@@ -40,6 +41,7 @@ final class ConditionalTrustedDeviceAuthenticator extends PolicyStepAuthenticato
         context.getAuthenticationSession().setAuthNote(TwoStepIds.TRUSTED_DEVICE_VERDICT_NOTE, verdict.name());
         LOG.debugf("Remembered-device check for user %s in realm %s: %s", user.getId(),
                 context.getRealm().getName(), verdict.reason());
+        count(context, verdict);
         if (verdict.skip()) {
             context.getEvent().detail(TwoStepEvents.EVENT, TwoStepEvents.TRUSTED_DEVICE_USED)
                     .detail(TwoStepEvents.TRUSTED_DEVICE, check.device().getUserLabel());
@@ -53,5 +55,17 @@ final class ConditionalTrustedDeviceAuthenticator extends PolicyStepAuthenticato
             LoginEventDetails.add(context, TwoStepEvents.TRUSTED_DEVICE_NOT_APPLIED, verdict.reason());
         }
         return !verdict.skip();
+    }
+
+    /** Counts the verdict, once per login (it is decided once): the device's outcome and the policy's. */
+    private static void count(AuthenticationFlowContext context, TrustRules.Verdict verdict) {
+        String realm = context.getRealm().getName();
+        if (verdict != TrustRules.Verdict.NO_COOKIE) {
+            TwoStepMetrics.trustedDevice(realm,
+                    verdict.skip() ? "used" : verdict.refusal() ? "refused" : "not_applied", verdict.reason());
+        }
+        TwoStepMetrics.policy(context.getAuthenticationSession(), realm, verdict.skip()
+                ? TwoStepMetrics.PolicyOutcome.SKIPPED_REMEMBERED_DEVICE
+                : TwoStepMetrics.PolicyOutcome.SECOND_STEP_ASKED);
     }
 }

@@ -2,6 +2,7 @@ package io.twostep.keycloak.trusteddevice;
 
 import io.twostep.keycloak.events.LoginEventDetails;
 import io.twostep.keycloak.events.TwoStepEvents;
+import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.policy.SecondStepEvidence;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import io.twostep.keycloak.provider.PolicyStepAuthenticator;
@@ -58,6 +59,7 @@ final class TrustedDeviceOfferAuthenticator extends PolicyStepAuthenticator {
                     .detail(TwoStepEvents.EVENT, TwoStepEvents.TRUSTED_DEVICE_REMEMBERED)
                     .detail(TwoStepEvents.TRUSTED_DEVICE, device.getUserLabel())
                     .success();
+            TwoStepMetrics.trustedDevice(context.getRealm().getName(), "remembered", "none");
         }
         context.success();
     }
