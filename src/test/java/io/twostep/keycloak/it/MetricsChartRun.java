@@ -61,7 +61,7 @@ class MetricsChartRun extends AbstractJourneyTest {
         // The same browser again: a remembered device skips the code.
         startOverKeepingCookies();
         passwordStep("chart-user-1");
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
 
         // SMS pumping: codes sent to one country's numbers, never entered; one account texted until its hourly
         // budget stops it.
@@ -127,7 +127,7 @@ class MetricsChartRun extends AbstractJourneyTest {
         }
         codePage.enterCode(code);
         new TrustedDeviceOfferPage(driver).answer(remember);
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
         if (remember) {
             driver.open(realm.getBaseUrl() + "/protocol/openid-connect/logout"); // a page where they are visible
             keptCookies = driver.cookies().getAll();

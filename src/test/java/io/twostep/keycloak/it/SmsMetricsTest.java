@@ -125,11 +125,11 @@ class SmsMetricsTest extends AbstractJourneyTest {
         passwordStep("metrics-device");
         codePage.enterCode(vonage.last(number).code());
         offer.answer(true);
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
 
         logOutKeepingTrust();
         passwordStep("metrics-device");
-        assertLoggedInWithoutOffer(); // skipped: no code page
+        assertLoggedIn(); // skipped: no code page
 
         logOutKeepingTrust();
         oauth.loginForm().prompt("login").open();
@@ -137,7 +137,7 @@ class SmsMetricsTest extends AbstractJourneyTest {
         loginPage.submit();
         codePage.enterCode(vonage.last(number).code());
         offer.answer(false);
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
 
         logOutKeepingTrust();
         Cookie real = trustCookie();
@@ -172,14 +172,14 @@ class SmsMetricsTest extends AbstractJourneyTest {
         String before = scrape();
 
         passwordStep("metrics-plain");
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
 
         policy(true, "any", 7);
         startOver();
         passwordStep("metrics-later");
         assertEquals("login-two-step-enrolment", driver.page().getCurrentPageId());
         driver.findElement(By.id("two-step-set-up-later")).click();
-        assertLoggedInWithoutOffer();
+        assertLoggedIn();
         assertEquals("invalid_grant", oauth.doPasswordGrantRequest("metrics-plain", TestUsers.PASSWORD).getError());
 
         policy(true, "sms", 0);
