@@ -131,7 +131,8 @@ class LostPhoneAttackTest extends AbstractJourneyTest {
         codePage.assertCurrent();
         useRecoveryCode(codes.get(1));
         phonePage.assertCurrent();
-        assertTrue(driver.driver().findElements(By.id("two-step-cancel")).isEmpty(),
+        assertTrue(driver.driver().findElements(By.id("two-step-cancel")).isEmpty()
+                        && driver.driver().findElements(By.name("cancel-aia")).isEmpty(),
                 "no Cancel on the set-up a recovery code opened");
 
         assertEquals(1, credentials("aia-cancel", "sms-otp").size());
