@@ -30,7 +30,9 @@ public record SecurityNotice(Kind kind, List<Object> params) {
         /** A recovery code was used: {1} how many codes are left. */
         RECOVERY_CODE_USED("twoStepNoticeRecoveryCodeUsed"),
         /** The help desk reset the user's two-step login. */
-        HELP_DESK_RESET("twoStepNoticeHelpDeskReset");
+        HELP_DESK_RESET("twoStepNoticeHelpDeskReset"),
+        /** The e-mail address changed; sent to the previous address: {1} the new address, masked. */
+        EMAIL_CHANGED("twoStepNoticeEmailChanged");
 
         private final String key;
 
@@ -51,6 +53,24 @@ public record SecurityNotice(Kind kind, List<Object> params) {
     /** @return a notice */
     public static SecurityNotice of(Kind kind, Object... params) {
         return new SecurityNotice(kind, List.of(params));
+    }
+
+    /**
+     * Masks an e-mail address for a notice: the first character of the local part, then {@code •••}, then the
+     * domain ({@code m•••@example.org}); a value without {@code @} becomes {@code •••}.
+     *
+     * @return the masked address; never the whole local part
+     */
+    public static String maskAddress(String address) {
+        if (address == null) {
+            return "•••";
+        }
+        String trimmed = address.strip();
+        int at = trimmed.lastIndexOf('@');
+        if (at <= 0 || at == trimmed.length() - 1) {
+            return "•••";
+        }
+        return trimmed.substring(0, 1) + "•••" + trimmed.substring(at);
     }
 
     /** @return the name of a credential type as the e-mail names it, e.g. "authenticator app" for {@code otp} */

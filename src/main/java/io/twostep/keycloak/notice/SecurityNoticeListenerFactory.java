@@ -34,7 +34,10 @@ import java.util.regex.Pattern;
  *     recovery) or by an admin (the admin event of {@code DELETE …/users/{id}/credentials/{credentialId}});</li>
  *     <li>a device remembered ({@code trusted_device_remembered}: its label, when, from which client address);</li>
  *     <li>the SMS factor blocked after wrong codes ({@code sms_factor_blocked}, once per block);</li>
- *     <li>a recovery code used ({@code recovery_code_used}: how many are left).</li>
+ *     <li>a recovery code used ({@code recovery_code_used}: how many are left);</li>
+ *     <li>the e-mail address changed by the user ({@code UPDATE_PROFILE} or {@code UPDATE_EMAIL} with
+ *     {@code previous_email}): told to the previous address, with the new one masked, so that whoever changes the
+ *     address first cannot keep the owner from hearing of later changes.</li>
  * </ul>
  * The help-desk reset sends its own notice. Events only carry masked numbers, and so do the notices.
  */
@@ -59,6 +62,33 @@ public final class SecurityNoticeListenerFactory extends GlobalEventListenerFact
         if (notice != null) {
             send(session, event.getRealmId(), event.getUserId(), notice);
         }
+        String previous = previousAddress(event);
+        if (previous != null) {
+            UserModel user = user(session, event.getRealmId(), event.getUserId());
+            if (user != null) {
+                SecurityNotices.sendTo(session, session.realms().getRealm(event.getRealmId()), user, previous,
+                        SecurityNotice.of(SecurityNotice.Kind.EMAIL_CHANGED,
+                                SecurityNotice.maskAddress(event.getDetails().get(Details.UPDATED_EMAIL))));
+            }
+        }
+    }
+
+    /**
+     * @return the address an e-mail change by the user (profile update, Keycloak's update-e-mail action, the
+     *         Account Console) moved away from, or {@code null} when the event is no such change
+     */
+    static String previousAddress(Event event) {
+        if ((event.getType() != EventType.UPDATE_PROFILE && event.getType() != EventType.UPDATE_EMAIL)
+                || event.getError() != null || event.getDetails() == null) {
+            return null;
+        }
+        String previous = event.getDetails().get(Details.PREVIOUS_EMAIL);
+        String updated = event.getDetails().get(Details.UPDATED_EMAIL);
+        if (previous == null || previous.isBlank() || previous.strip().equalsIgnoreCase(
+                updated == null ? "" : updated.strip())) {
+            return null;
+        }
+        return previous.strip();
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.models.utils.UserModelDelegate;
 import org.keycloak.theme.Theme;
 
 import java.util.HashMap;
@@ -52,10 +53,21 @@ public final class SecurityNotices {
      * @param notice  what happened
      */
     public static void send(KeycloakSession session, RealmModel realm, UserModel user, SecurityNotice notice) {
+        sendTo(session, realm, user, null, notice);
+    }
+
+    /**
+     * Queues a notice about a user to an address the user no longer has (the one an e-mail change replaced), to go
+     * out once the current transaction commits; otherwise as {@link #send}.
+     *
+     * @param address the address to send to instead of the user's current one; {@code null} for the current one
+     */
+    public static void sendTo(KeycloakSession session, RealmModel realm, UserModel user, String address,
+                              SecurityNotice notice) {
         if (!TwoStepSettings.of(session, realm).notifications()) {
             return;
         }
-        if (user.getEmail() == null || user.getEmail().isBlank()) {
+        if (address == null && (user.getEmail() == null || user.getEmail().isBlank())) {
             LOG.debugf("Security notice %s not sent to user %s of realm %s: no e-mail address", notice.kind(),
                     user.getId(), realm.getName());
             return;
@@ -67,7 +79,7 @@ public final class SecurityNotices {
             return;
         }
         Task task = new Task(session.getKeycloakSessionFactory(), realm.getId(), realm.getName(), user.getId(),
-                requestLocale(session, user), notice);
+                address, requestLocale(session, user), notice);
         var executor = session.getProvider(ExecutorsProvider.class).getExecutor(EXECUTOR);
         Runnable submit = () -> {
             try {
@@ -106,7 +118,7 @@ public final class SecurityNotices {
 
     /** Renders and sends one notice in a session and transaction of its own. */
     private record Task(KeycloakSessionFactory factory, String realmId, String realmName, String userId,
-                        String localeTag, SecurityNotice notice) implements Runnable {
+                        String address, String localeTag, SecurityNotice notice) implements Runnable {
 
         @Override
         public void run() {
@@ -124,10 +136,17 @@ public final class SecurityNotices {
                 return;
             }
             session.getContext().setRealm(realm); // user storage and the theme read the realm from the context
-            UserModel user = session.users().getUserById(realm, userId);
-            if (user == null || user.getEmail() == null || user.getEmail().isBlank()) {
+            UserModel stored = session.users().getUserById(realm, userId);
+            if (stored == null || (address == null && (stored.getEmail() == null || stored.getEmail().isBlank()))) {
                 return;
             }
+            // Keycloak's e-mail sender writes to the user's address; a notice to the previous one names it instead.
+            UserModel user = address == null ? stored : new UserModelDelegate(stored) {
+                @Override
+                public String getEmail() {
+                    return address;
+                }
+            };
             if (localeTag != null) {
                 session.setAttribute(LocaleSelectorProvider.USER_REQUEST_LOCALE, localeTag);
             }

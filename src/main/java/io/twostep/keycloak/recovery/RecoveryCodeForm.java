@@ -92,6 +92,10 @@ final class RecoveryCodeForm extends RecoveryAuthnCodesFormAuthenticator {
         if (TwoStepIds.CONFIGURE_SMS_OTP.equals(kcAction)
                 || UserModel.RequiredAction.CONFIGURE_TOTP.name().equals(kcAction)) {
             authSession.setAuthNote(SPENT_NOTE, KEEP); // the account action is the new set-up
+            // ... and cannot be cancelled into a finished login: the code stood in for the lost factor so that a
+            // new one is set up. Keycloak offers no Cancel on an enforced application-initiated action and treats
+            // a posted cancel-aia as the action's own form.
+            authSession.setClientNote(Constants.KC_ACTION_ENFORCED, Boolean.TRUE.toString());
             return;
         }
         TwoStepSettings policy = TwoStepSettings.of(context.getSession(), realm);

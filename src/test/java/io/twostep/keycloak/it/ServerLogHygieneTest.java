@@ -79,6 +79,32 @@ class ServerLogHygieneTest {
                 "requests to or answers from the SMS gateway in the HTTP wire log");
     }
 
+    /**
+     * The security notices the suite received: no line of the server log holds a line of a notice's text, and no
+     * line but Keycloak's own event log ({@code org.keycloak.events}, at DEBUG on the journey servers, which names
+     * addresses in e.g. {@code SEND_RESET_PASSWORD}) holds an address a notice went to.
+     */
+    @Test
+    void noticeAddressesAndTextsStayOutOfTheLog() throws IOException {
+        List<String> secrets = thisRunsSecrets();
+        List<String> addresses = secrets.stream().filter(s -> s.startsWith("address:"))
+                .map(s -> s.substring("address:".length()).toLowerCase(java.util.Locale.ROOT)).distinct().toList();
+        List<String> texts = secrets.stream().filter(s -> s.startsWith("notice:"))
+                .map(s -> s.substring("notice:".length())).distinct().toList();
+        assertTrue(addresses.size() >= 5 && texts.size() >= 5, "too few notices recorded (" + addresses.size()
+                + " addresses, " + texts.size() + " lines) to mean anything");
+        List<String> found = new ArrayList<>();
+        for (String line : thisRunsServerLog().lines().toList()) {
+            String lower = line.toLowerCase(java.util.Locale.ROOT);
+            if (!line.contains("[org.keycloak.events]")) {
+                addresses.stream().filter(a -> lower.contains(a) || lower.contains(a.replace("@", "%40")))
+                        .forEach(a -> found.add("address " + a + " in: " + line));
+            }
+            texts.stream().filter(line::contains).forEach(t -> found.add("notice text in: " + line));
+        }
+        assertEquals(List.of(), found.stream().limit(20).toList(), found.size() + " notice leaks in the server log");
+    }
+
     /** @return the secrets file's lines, after checking it is this run's, plus the test sources' phone literals */
     private static List<String> thisRunsSecrets() throws IOException {
         Path file = IssuedSecrets.file();

@@ -86,4 +86,34 @@ class SecurityNoticeListenerTest {
         assertEquals("IllegalStateException caused by RuntimeException caused by ConnectException",
                 SecurityNotices.describe(e));
     }
+
+    @Test
+    void anEmailChangeByTheUserIsToldToThePreviousAddress() {
+        Event profile = event(EventType.UPDATE_PROFILE, Map.of("previous_email", "mia@example.org",
+                "updated_email", "someone@example.net"));
+        assertEquals("mia@example.org", SecurityNoticeListenerFactory.previousAddress(profile));
+        assertEquals("mia@example.org", SecurityNoticeListenerFactory.previousAddress(event(EventType.UPDATE_EMAIL,
+                Map.of("previous_email", "mia@example.org", "updated_email", "someone@example.net"))));
+        assertNull(SecurityNoticeListenerFactory.previousAddress(event(EventType.UPDATE_PROFILE,
+                Map.of("updated_first_name", "Mia"))), "no e-mail change");
+        assertNull(SecurityNoticeListenerFactory.previousAddress(event(EventType.UPDATE_PROFILE,
+                Map.of("previous_email", "Mia@Example.org", "updated_email", "mia@example.org"))), "same address");
+        assertNull(SecurityNoticeListenerFactory.previousAddress(event(EventType.UPDATE_PROFILE,
+                Map.of("updated_email", "mia@example.org"))), "no address before: nobody to tell");
+        Event failed = event(EventType.UPDATE_PROFILE, Map.of("previous_email", "mia@example.org",
+                "updated_email", "someone@example.net"));
+        failed.setError("invalid_email");
+        assertNull(SecurityNoticeListenerFactory.previousAddress(failed));
+        assertNull(SecurityNoticeListenerFactory.notice(profile), "no notice to the current address for it");
+    }
+
+    @Test
+    void addressesAreMaskedToTheFirstCharacterAndTheDomain() {
+        assertEquals("s•••@example.net", SecurityNotice.maskAddress("someone@example.net"));
+        assertEquals("s•••@example.net", SecurityNotice.maskAddress(" s@example.net "));
+        assertEquals("•••", SecurityNotice.maskAddress("no-at-sign"));
+        assertEquals("•••", SecurityNotice.maskAddress("@example.net"));
+        assertEquals("•••", SecurityNotice.maskAddress("someone@"));
+        assertEquals("•••", SecurityNotice.maskAddress(null));
+    }
 }

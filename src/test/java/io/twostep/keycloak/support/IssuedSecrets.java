@@ -59,6 +59,17 @@ public final class IssuedSecrets {
         write(List.of("text:" + secret));
     }
 
+    /**
+     * Records an e-mail notice the suite received: the address it went to, and each line of its text that is long
+     * enough to be the notice's own (kinds {@code address} and {@code notice}).
+     */
+    public static void notice(String address, String text) {
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("address:" + address);
+        text.lines().map(String::strip).filter(l -> l.length() >= 40).forEach(l -> lines.add("notice:" + l));
+        write(lines);
+    }
+
     /** Records that something happened in this run, e.g. that a signed request reached the gateway. */
     public static void fact(String fact) {
         write(List.of("fact:" + fact));
