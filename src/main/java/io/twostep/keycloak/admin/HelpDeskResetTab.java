@@ -29,8 +29,10 @@ import java.util.Map;
  * same admin event.
  * <p>
  * Keycloak's declarative tabs are forms stored as one component per realm, with the page's route parameters added
- * on save: the user's id arrives as {@value #USER_ID}. The save runs the reset once and stores the switch off and no
- * user id, so the tab keeps nothing about any user. Saving a component needs {@code manage-realm}; the reset itself
+ * on save: the user's id arrives as {@value #USER_ID}. Keycloak keeps only declared keys when it updates a stored
+ * component (every save after the realm's first), so the id is declared too, with a type the console has no editor
+ * for: it shows no field. The save runs the reset once and stores the switch off and no user id, so the tab keeps
+ * nothing about any user. Saving a component needs {@code manage-realm}; the reset itself
  * also needs {@code manage-users} for that user, checked here. A help desk with {@code manage-users} only uses the
  * REST call.
  */
@@ -41,6 +43,8 @@ public final class HelpDeskResetTab implements UiTabProviderFactory<ComponentMod
     /** The route parameter of the user's page that the console adds to a save: the user's id. */
     static final String USER_ID = "id";
     private static final List<String> ROUTE_PARAMETERS = List.of(USER_ID, "realm", "tab");
+    /** Type of the declared route parameter: no editor in the console, so no field on the tab. */
+    private static final String ROUTE_PARAMETER = "two-step-route-parameter";
 
     /**
      * Keycloak calls this before it stores a save of the tab: a save with the switch on resets the user whose page
@@ -102,6 +106,7 @@ public final class HelpDeskResetTab implements UiTabProviderFactory<ComponentMod
                 // Message keys, shown in the admin's language (twoStepResetTab* in our bundles)
                 .property().name(RESET).label("twoStepResetTab").type(ProviderConfigProperty.BOOLEAN_TYPE)
                 .defaultValue("false").helpText("twoStepResetTabHelp").add()
+                .property().name(USER_ID).type(ROUTE_PARAMETER).add()
                 .build();
     }
 
