@@ -154,18 +154,21 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
         HeadlessChromium chrome = HeadlessChromium.shared();
         try {
             String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
-            boolean loggedIn = false;
             for (String username : List.of("console-reset", "console-reset-2", "console-reset-3")) {
                 TestUsers.withBoundNumber(realm.admin(), username, TestUsers.newNumber());
                 String id = TestUsers.id(realm.admin(), username);
+                // A new document for each user: a changed hash alone may leave the last user's page showing.
+                chrome.navigate("about:blank");
                 chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/users/" + id + "/settings");
-                if (!loggedIn) {
-                    chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+                String userPage = "[...document.querySelectorAll('h1')].some(h => h.innerText.trim() === "
+                        + "'" + username + "')";
+                chrome.waitFor("document.querySelector('#kc-login') || " + userPage, Duration.ofSeconds(90));
+                if (chrome.eval("!!document.querySelector('#kc-login')").asBoolean()) {
                     chrome.eval("document.querySelector('#username').value = 'admin';"
                             + "document.querySelector('#password').value = 'admin';"
                             + "document.querySelector('#kc-login').click(); true");
-                    loggedIn = true;
                 }
+                chrome.waitFor(userPage, Duration.ofSeconds(90));
                 String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
                         + "'Two-step reset')";
                 chrome.waitFor(tab, Duration.ofSeconds(90));

@@ -254,6 +254,7 @@ class LostPhoneAttackTest extends AbstractJourneyTest {
         TestUsers.withBoundNumber(realm.admin(), "mail-moved", number);
         passwordStep("mail-moved");
         codePage.enterCode(vonage.last(number).code());
+        declineDeviceOffer();
         assertLoggedIn();
         String token = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getAccessToken();
         String profile = "{\"username\":\"mail-moved\",\"firstName\":\"Test\",\"lastName\":\"mail-moved\","
@@ -287,6 +288,7 @@ class LostPhoneAttackTest extends AbstractJourneyTest {
             oauth.scope("openid offline_access");
             passwordStep("offline-phone");
             codePage.enterCode(vonage.last(number).code());
+            declineDeviceOffer();
             assertLoggedIn();
             offline = oauth.doAccessTokenRequest(oauth.parseLoginResponse().getCode()).getRefreshToken();
         } finally {
