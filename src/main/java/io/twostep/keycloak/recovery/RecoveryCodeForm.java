@@ -4,20 +4,26 @@ import io.twostep.keycloak.TwoStepIds;
 import io.twostep.keycloak.events.TwoStepEvents;
 import io.twostep.keycloak.policy.TwoStepSettings;
 import org.keycloak.authentication.AuthenticationFlowContext;
+import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.authenticators.browser.RecoveryAuthnCodesFormAuthenticator;
+import org.keycloak.credential.CredentialModel;
+import org.keycloak.events.Errors;
 import org.keycloak.events.EventType;
+import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.credential.RecoveryAuthnCodesCredentialModel;
+import org.keycloak.models.utils.FormMessage;
+import org.keycloak.models.utils.RecoveryAuthnCodesUtils;
 import org.keycloak.sessions.AuthenticationSessionModel;
 import org.keycloak.storage.ReadOnlyException;
 
 /**
  * Keycloak's recovery-code form with what this extension adds ({@link RecoveryCodeFormFactory} lists it): switched
- * off with {@code twoStep.recoveryCodes=off}, a spent code recorded as an event, and the user sent to set up a
- * second step again.
+ * off with {@code twoStep.recoveryCodes=off}, a code that works once even when two logins post it at the same
+ * instant, a spent code recorded as an event, and the user sent to set up a second step again.
  */
 final class RecoveryCodeForm extends RecoveryAuthnCodesFormAuthenticator {
 
@@ -29,6 +35,12 @@ final class RecoveryCodeForm extends RecoveryAuthnCodesFormAuthenticator {
     static final String RETIRE = "retire:";
     /** The credential type the form answers to while codes are switched off: one no credential has. */
     static final String SWITCHED_OFF_TYPE = RecoveryAuthnCodesCredentialModel.TYPE + "-switched-off";
+    /**
+     * How long a try's claim of a code is kept when the code was spent, in seconds: longer than any request that
+     * read the codes before the spending one committed; after that the stored codes no longer accept it. A try that
+     * did not spend the code gives the claim back at once.
+     */
+    static final long CLAIM_SECONDS = 300;
 
     /** @param session the request's session (Keycloak's form keeps it) */
     RecoveryCodeForm(KeycloakSession session) {
@@ -70,12 +82,42 @@ final class RecoveryCodeForm extends RecoveryAuthnCodesFormAuthenticator {
             context.attempted();
             return;
         }
-        int before = RecoveryCodes.remaining(context.getUser());
-        super.action(context);
-        int after = RecoveryCodes.remaining(context.getUser());
+        UserModel user = context.getUser();
+        String credentialId = RecoveryAuthnCodesUtils.getCredential(user).map(CredentialModel::getId).orElse(null);
+        int before = RecoveryCodes.remaining(user);
+        String claim = credentialId == null ? null
+                : "two-step.recovery.try." + context.getRealm().getId() + "." + credentialId + "." + before;
+        if (claim != null && !context.getSession().singleUseObjects().putIfAbsent(claim, CLAIM_SECONDS)) {
+            refuse(context);
+            return;
+        }
+        int after = before;
+        try {
+            super.action(context);
+            after = RecoveryCodes.remaining(user);
+        } finally {
+            if (after >= before && claim != null) {
+                context.getSession().singleUseObjects().remove(claim); // not spent: the next try may have it
+            }
+        }
         if (after < before) {
             spent(context, after);
         }
+    }
+
+    /**
+     * Another login of this account is trying the same code right now. Keycloak compares and spends a code by
+     * reading the stored codes and writing them back, so two logins that post the current code at the same instant
+     * could both be let in; each try therefore first claims the code, by an atomic put-if-absent in Keycloak's
+     * {@code SingleUseObjectProvider} (exact across a cluster) under the credential and the number of codes left.
+     * The login that does not get the claim is refused as for a wrong code, without reading or writing the codes.
+     */
+    private static void refuse(AuthenticationFlowContext context) {
+        context.getEvent().user(context.getUser()).error(Errors.INVALID_USER_CREDENTIALS);
+        LoginFormsProvider form = context.form().addError(new FormMessage(
+                RecoveryAuthnCodesUtils.FIELD_RECOVERY_CODE_IN_BROWSER_FLOW,
+                RecoveryAuthnCodesUtils.RECOVERY_AUTHN_CODES_INPUT_DEFAULT_ERROR_MESSAGE));
+        context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS, form.createLoginRecoveryAuthnCode());
     }
 
     /** A code was spent: record it, and send the user to set up a second step again. */
