@@ -47,10 +47,7 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
         try {
             String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
             chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
-            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
-            chrome.eval("document.querySelector('#username').value = 'admin';"
-                    + "document.querySelector('#password').value = 'admin';"
-                    + "document.querySelector('#kc-login').click(); true");
+            signInAsAdmin(chrome);
             chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
                     Duration.ofSeconds(90));
             String page = chrome.eval("document.body.innerText").asText();
@@ -60,12 +57,11 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             }
             assertTrue(!page.contains("twoStepTab"), "no message key shown as a label: " + page);
 
-            String field = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
-                    + "i.getAttribute('data-testid')].some(v => v && v.includes('enrolmentGraceDays')))";
+            String field = input("enrolmentGraceDays");
             chrome.waitFor(field, Duration.ofSeconds(10));
             chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
             chrome.type("5");
-            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+            clickSave(chrome);
 
             long deadline = System.currentTimeMillis() + 20_000;
             String grace = null;
@@ -81,7 +77,7 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             // A refused value is told in the field's words.
             chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
             chrome.type("400");
-            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+            clickSave(chrome);
             chrome.waitFor("document.body.innerText.includes('Grace period (days): enter a whole number of days "
                     + "from 0 to 365.')", Duration.ofSeconds(20));
 
@@ -89,10 +85,7 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             german(true);
             chrome.forgetCookies();
             chrome.navigate(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
-            chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
-            chrome.eval("document.querySelector('#username').value = 'admin';"
-                    + "document.querySelector('#password').value = 'admin';"
-                    + "document.querySelector('#kc-login').click(); true");
+            signInAsAdmin(chrome);
             chrome.waitFor("document.body && document.body.innerText.includes('Anmeldung in zwei Schritten verlangen')",
                     Duration.ofSeconds(90));
             String deutsch = chrome.eval("document.body.innerText").asText();
@@ -164,9 +157,7 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                         + "'" + username + "')";
                 chrome.waitFor("document.querySelector('#kc-login') || " + userPage, Duration.ofSeconds(90));
                 if (chrome.eval("!!document.querySelector('#kc-login')").asBoolean()) {
-                    chrome.eval("document.querySelector('#username').value = 'admin';"
-                            + "document.querySelector('#password').value = 'admin';"
-                            + "document.querySelector('#kc-login').click(); true");
+                    enterAdminPassword(chrome);
                 }
                 chrome.waitFor(userPage, Duration.ofSeconds(90));
                 String tab = "[...document.querySelectorAll('button, a')].find(b => b.innerText.trim() === "
@@ -175,12 +166,10 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                 chrome.eval("(" + tab + ").click(); true");
                 chrome.waitFor("document.body.innerText.includes('Reset two-step login on save')",
                         Duration.ofSeconds(20));
-                String toggle = "[...document.querySelectorAll('input')].find(i => [i.id, i.name, "
-                        + "i.getAttribute('data-testid')].some(v => v && v.includes('resetTwoStep')))";
+                String toggle = input("resetTwoStep");
                 chrome.waitFor(toggle, Duration.ofSeconds(10));
                 chrome.eval("(" + toggle + ").click(); true");
-                chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save')"
-                        + ".click(); true");
+                clickSave(chrome);
 
                 long deadline = System.currentTimeMillis() + 20_000;
                 boolean reset = false;
@@ -195,5 +184,28 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             chrome.screenshotTo(Path.of("target", "admin-console-user-tab-failure.png"));
             throw e;
         }
+    }
+
+    /** Signs in to the admin console's login page, once it shows, as the bootstrap admin. */
+    private static void signInAsAdmin(HeadlessChromium chrome) throws Exception {
+        chrome.waitFor("document.querySelector('#username')", Duration.ofSeconds(60));
+        enterAdminPassword(chrome);
+    }
+
+    private static void enterAdminPassword(HeadlessChromium chrome) throws Exception {
+        chrome.eval("document.querySelector('#username').value = 'admin';"
+                + "document.querySelector('#password').value = 'admin';"
+                + "document.querySelector('#kc-login').click(); true");
+    }
+
+    /** Presses the tab's Save button. */
+    private static void clickSave(HeadlessChromium chrome) throws Exception {
+        chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+    }
+
+    /** @return a JavaScript expression for the tab's input of the config property {@code name} */
+    private static String input(String name) {
+        return "[...document.querySelectorAll('input')].find(i => [i.id, i.name, i.getAttribute('data-testid')]"
+                + ".some(v => v && v.includes('" + name + "')))";
     }
 }

@@ -18,11 +18,6 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -89,7 +84,7 @@ class LostPhoneAttackTest extends AbstractJourneyTest {
                 assertTrue(browser.hasForm(CODE_FORM), () -> "the recovery-code form: " + browser.page());
             }
             String code = codes.get(round);
-            inParallel(browsers, b -> b.submit(CODE_FORM, Map.of("recoveryCodeInput", code)));
+            RawBrowser.allAtOnce(browsers, b -> b.submit(CODE_FORM, Map.of("recoveryCodeInput", code)));
             int in = (int) browsers.stream().filter(b -> b.hasForm(SET_UP_FORM)).count();
             browsers.forEach(b -> assertTrue(b.hasForm(SET_UP_FORM) || b.hasForm(CODE_FORM)
                             || b.page().contains("data-page-id=\"login-error\""),
@@ -326,32 +321,6 @@ class LostPhoneAttackTest extends AbstractJourneyTest {
             assertNotLoggedIn();
         } finally {
             adminCall("PUT", "two-step", "{\"required\":false,\"method\":\"any\"}", adminToken(), "application/json");
-        }
-    }
-
-    private interface BrowserCall {
-        String call(RawBrowser browser) throws Exception;
-    }
-
-    private static List<String> inParallel(List<RawBrowser> browsers, BrowserCall call) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(browsers.size());
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<String>> pages = new ArrayList<>();
-            for (RawBrowser browser : browsers) {
-                pages.add(pool.submit(() -> {
-                    start.await();
-                    return call.call(browser);
-                }));
-            }
-            start.countDown();
-            List<String> result = new ArrayList<>();
-            for (Future<String> page : pages) {
-                result.add(page.get(60, TimeUnit.SECONDS));
-            }
-            return result;
-        } finally {
-            pool.shutdownNow();
         }
     }
 }

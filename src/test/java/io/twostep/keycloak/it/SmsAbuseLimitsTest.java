@@ -28,10 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -270,7 +266,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
                 assertTrue(browser.hasForm("kc-sms-enrol-form"), () -> username + " is asked for a number: " + browser.page());
                 browsers.add(browser);
             }
-            List<String> pages = inParallel(browsers,
+            List<String> pages = RawBrowser.allAtOnce(browsers,
                     b -> b.submit("kc-sms-enrol-form", Map.of("phoneNumber", number, "send", "true")));
             assertTrue(pages.stream().noneMatch(p -> p.contains("Internal Server Error")), "no 500 in the burst");
         }
@@ -311,7 +307,7 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         int compared = 0;
         int waiting = 0;
         for (int round = 0; round < 3; round++) {
-            for (String page : inParallel(browsers, b -> b.submit("kc-sms-otp-form", Map.of("code", wrong)))) {
+            for (String page : RawBrowser.allAtOnce(browsers, b -> b.submit("kc-sms-otp-form", Map.of("code", wrong)))) {
                 compared += page.contains("That code is not right.") || page.contains("Ask for a new code.") ? 1 : 0;
                 waiting += page.contains("Too many wrong codes. Wait ") ? 1 : 0;
             }
@@ -360,33 +356,6 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
                 null, null, null, 0, 1000);
         assertTrue(events.stream().anyMatch(e -> "sms_realm_budget_spent".equals(e.getError())),
                 "an event the admin can alert on");
-    }
-
-    interface BrowserCall {
-        String call(RawBrowser browser) throws Exception;
-    }
-
-    /** Runs {@code call} on every browser at the same instant, one thread each. @return the pages, in order */
-    private static List<String> inParallel(List<RawBrowser> browsers, BrowserCall call) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(browsers.size());
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<String>> pages = new ArrayList<>();
-            for (RawBrowser browser : browsers) {
-                pages.add(pool.submit(() -> {
-                    start.await();
-                    return call.call(browser);
-                }));
-            }
-            start.countDown();
-            List<String> result = new ArrayList<>();
-            for (Future<String> page : pages) {
-                result.add(page.get(60, TimeUnit.SECONDS));
-            }
-            return result;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     private void chooseSms() {

@@ -8,8 +8,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -162,6 +169,40 @@ public final class RawBrowser {
             } else {
                 cookies.put(name, value);
             }
+        }
+    }
+
+    /** What each browser does in {@link #allAtOnce}: usually a form post; returns the page it got. */
+    @FunctionalInterface
+    public interface Call {
+        String call(RawBrowser browser) throws Exception;
+    }
+
+    /**
+     * Runs {@code call} on every browser at the same instant, one thread each, for budgets and claims that must hold
+     * under real parallel requests.
+     *
+     * @return the pages, in the browsers' order (60 s at most for each)
+     */
+    public static List<String> allAtOnce(List<RawBrowser> browsers, Call call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(browsers.size());
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String>> pages = new ArrayList<>();
+            for (RawBrowser browser : browsers) {
+                pages.add(pool.submit(() -> {
+                    start.await();
+                    return call.call(browser);
+                }));
+            }
+            start.countDown();
+            List<String> result = new ArrayList<>();
+            for (Future<String> page : pages) {
+                result.add(page.get(60, TimeUnit.SECONDS));
+            }
+            return result;
+        } finally {
+            pool.shutdownNow();
         }
     }
 }
