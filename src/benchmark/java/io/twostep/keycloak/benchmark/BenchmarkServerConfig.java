@@ -1,6 +1,7 @@
 package io.twostep.keycloak.benchmark;
 
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.TwoStepServerConfig;
 import org.keycloak.testframework.server.KeycloakServerConfig;
 import org.keycloak.testframework.server.KeycloakServerConfigBuilder;
 
@@ -21,12 +22,7 @@ public class BenchmarkServerConfig implements KeycloakServerConfig {
     @Override
     public KeycloakServerConfigBuilder configure(KeycloakServerConfigBuilder config) {
         FakeVonage vonage = FakeVonage.instance();
-        config.dependencyCurrentProject()
-                .dependency("com.vonage", "server-sdk")
-                .dependency("com.vonage", "jwt")
-                .dependency("com.auth0", "java-jwt")
-                .dependency("org.apache.httpcomponents", "httpmime")
-                .dependency("com.googlecode.libphonenumber", "libphonenumber")
+        TwoStepServerConfig.withProviders(config)
                 .spiOption("sms-sender", "vonage", "api-key", FakeVonage.API_KEY)
                 .spiOption("sms-sender", "vonage", "api-secret", FakeVonage.API_SECRET)
                 .spiOption("sms-sender", "vonage", "from", "TwoStep")

@@ -27,12 +27,7 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
     @Override
     public KeycloakServerConfigBuilder configure(KeycloakServerConfigBuilder config) {
         FakeVonage vonage = FakeVonage.instance();
-        config.dependencyCurrentProject()
-                .dependency("com.vonage", "server-sdk")
-                .dependency("com.vonage", "jwt")
-                .dependency("com.auth0", "java-jwt")
-                .dependency("org.apache.httpcomponents", "httpmime")
-                .dependency("com.googlecode.libphonenumber", "libphonenumber")
+        withProviders(config)
                 .spiOption("sms-sender", "vonage", "api-key", FakeVonage.API_KEY)
                 .spiOption("sms-sender", "vonage", "from", "TwoStep")
                 .spiOption("sms-sender", "vonage", "base-uri", vonage.baseUri())
@@ -78,6 +73,21 @@ public class TwoStepServerConfig implements KeycloakServerConfig {
      */
     protected boolean signedRequests() {
         return false;
+    }
+
+    /**
+     * Puts into the server's {@code providers/} what an operator copies there: this project's jar and the libraries
+     * Keycloak lacks (the same as {@code target/providers/}).
+     *
+     * @return {@code config}, for chaining
+     */
+    public static KeycloakServerConfigBuilder withProviders(KeycloakServerConfigBuilder config) {
+        return config.dependencyCurrentProject()
+                .dependency("com.vonage", "server-sdk")
+                .dependency("com.vonage", "jwt")
+                .dependency("com.auth0", "java-jwt")
+                .dependency("org.apache.httpcomponents", "httpmime")
+                .dependency("com.googlecode.libphonenumber", "libphonenumber");
     }
 
     /**
