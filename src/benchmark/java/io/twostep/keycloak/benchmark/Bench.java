@@ -26,7 +26,7 @@ final class Bench {
     static volatile UserPool slowSms;
 
     /** Interleaved rounds at one user (one login of each kind per round, in a shuffled order). */
-    static volatile int rounds = 150;
+    static volatile int rounds = 300;
     /** Seconds of each stretch of one kind at 20 users. */
     static volatile int sliceSeconds = 15;
     /** When set, TOTP and SMS logins are profiled with JFR after the measured stages; otherwise {@code null}. */

@@ -38,7 +38,7 @@ public class GatewayOutageSimulation extends Simulation {
     {
         // A run before may have left the breaker open: SMS logins every 2 s until one is the trial that closes it.
         stages.add(scenario(name("until the gateway's breaker is closed"))
-                .asLongAs(session -> GatewayBreaker.open()).on(
+                .asLongAs(session -> ServerMetrics.breakerOpen()).on(
                         exec(Logins.login(Kind.SMS, RECOVERY, false)).pause(Duration.ofSeconds(2)))
                 .injectOpen(atOnceUsers(1)));
         for (String series : List.of(HEALTHY, OUTAGE)) {

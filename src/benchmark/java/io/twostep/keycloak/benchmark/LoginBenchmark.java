@@ -49,7 +49,7 @@ class LoginBenchmark {
     void loginsSideBySide() throws Exception {
         Bench.serverUrl = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
         Bench.realmName = realm.getName();
-        Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 150);
+        Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 300);
         Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 15);
 
         Bench.POOLS.put(Kind.PASSWORD, new UserPool(seed("bench-pw-", 40, i -> null, false), false));

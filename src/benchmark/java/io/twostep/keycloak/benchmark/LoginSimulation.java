@@ -66,7 +66,9 @@ public class LoginSimulation extends Simulation {
                 rounds = rounds.exec(Logins.login(kind, ONE_USER, true));
             }
         }
+        mark("gateway time before", () -> Bench.recorder.gatewayTime(ONE_USER, ServerMetrics.gatewayTime()));
         stage(scenario(ONE_USER).exec(rounds).injectOpen(atOnceUsers(1)));
+        mark("gateway time after", () -> Bench.recorder.gatewayTime(ONE_USER, ServerMetrics.gatewayTime()));
 
         List<Kind> forward = Arrays.asList(Kind.values());
         List<Kind> backward = new ArrayList<>(forward);

@@ -35,6 +35,7 @@ final class Recorder {
     private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
     private final Map<String, double[]> openSlices = new HashMap<>();
+    private final Map<String, List<ServerMetrics.GatewayTime>> gatewayTimes = new HashMap<>();
     private final KeycloakProcess keycloak;
 
     Recorder(KeycloakProcess keycloak) {
@@ -72,6 +73,17 @@ final class Recorder {
         }
         slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start[0], cpu() - start[1],
                 finished(series, kind) - (int) start[2]));
+    }
+
+    /** Records the server's gateway time at the start, then at the end, of {@code series}. */
+    synchronized void gatewayTime(String series, ServerMetrics.GatewayTime reading) {
+        gatewayTimes.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+    }
+
+    /** @return the mean time the server waited for the gateway per accepted SMS of {@code series}, in ms; NaN */
+    synchronized double gatewayMillis(String series) {
+        List<ServerMetrics.GatewayTime> readings = gatewayTimes.getOrDefault(series, List.of());
+        return readings.size() < 2 ? Double.NaN : readings.get(readings.size() - 1).meanMillisSince(readings.get(0));
     }
 
     int finished(String series, Kind kind) {

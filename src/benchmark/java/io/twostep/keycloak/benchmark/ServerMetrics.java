@@ -9,31 +9,66 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The SMS gateway's circuit breaker as the server's {@code /metrics} shows it
- * ({@code twostep_sms_gateway_breaker_open}), so that a stage of the benchmark can wait until it is closed again
- * before it measures SMS logins.
+ * What the benchmark reads from the server's {@code /metrics} (management port): the SMS gateway's circuit breaker
+ * ({@code twostep_sms_gateway_breaker_open}), so that a stage can wait until it is closed again before it measures
+ * SMS logins, and the time the server waited for the gateway ({@code twostep_sms_gateway_seconds}), so that the
+ * report can say how much of an SMS login's time was the gateway's.
  */
-final class GatewayBreaker {
+final class ServerMetrics {
+
+    /** The sum and count of the gateway's accepted answers, in seconds, so far. */
+    record GatewayTime(double seconds, long answers) {
+        /** @return the mean answer time between {@code before} and this reading, in milliseconds; NaN for none */
+        double meanMillisSince(GatewayTime before) {
+            long n = answers - before.answers;
+            return n == 0 ? Double.NaN : (seconds - before.seconds) * 1000 / n;
+        }
+    }
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final Pattern GAUGE = Pattern.compile("(?m)^twostep_sms_gateway_breaker_open(?:\\{[^}]*\\})? (\\S+)$");
+    private static final Pattern BREAKER =
+            Pattern.compile("(?m)^twostep_sms_gateway_breaker_open(?:\\{[^}]*\\})? (\\S+)$");
+    private static final Pattern GATEWAY_SUM =
+            Pattern.compile("(?m)^twostep_sms_gateway_seconds_sum\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
+    private static final Pattern GATEWAY_COUNT =
+            Pattern.compile("(?m)^twostep_sms_gateway_seconds_count\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
 
-    private GatewayBreaker() {
+    private ServerMetrics() {
     }
 
     /**
-     * @return whether the breaker is open now
+     * @return whether the gateway's circuit breaker is open now
      * @throws IllegalStateException when the management endpoint does not answer or lacks the gauge
      */
-    static boolean open() {
+    static boolean breakerOpen() {
+        return value(scrape(), BREAKER, "twostep_sms_gateway_breaker_open") > 0;
+    }
+
+    /**
+     * @return the gateway's accepted answers so far; zero before the first SMS
+     * @throws IllegalStateException when the management endpoint does not answer
+     */
+    static GatewayTime gatewayTime() {
+        String metrics = scrape();
+        if (!GATEWAY_COUNT.matcher(metrics).find()) {
+            return new GatewayTime(0, 0);
+        }
+        return new GatewayTime(value(metrics, GATEWAY_SUM, "twostep_sms_gateway_seconds_sum"),
+                (long) value(metrics, GATEWAY_COUNT, "twostep_sms_gateway_seconds_count"));
+    }
+
+    private static double value(String metrics, Pattern series, String name) {
+        Matcher matcher = series.matcher(metrics);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no " + name + " on /metrics");
+        }
+        return Double.parseDouble(matcher.group(1));
+    }
+
+    private static String scrape() {
         try {
-            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(Bench.managementUrl + "/metrics")).build(),
+            return HTTP.send(HttpRequest.newBuilder(URI.create(Bench.managementUrl + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            Matcher gauge = GAUGE.matcher(metrics);
-            if (!gauge.find()) {
-                throw new IllegalStateException("no twostep_sms_gateway_breaker_open on /metrics");
-            }
-            return Double.parseDouble(gauge.group(1)) > 0;
         } catch (IOException e) {
             throw new IllegalStateException("the management endpoint did not answer", e);
         } catch (InterruptedException e) {
