@@ -1,5 +1,6 @@
 package io.twostep.keycloak.benchmark;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,8 +19,12 @@ final class Recorder {
     record Login(String series, Kind kind, long nanos, double cpuSeconds) {
     }
 
-    /** A stretch of load of one kind: wall and server CPU seconds, and the logins finished in it. */
-    record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, int logins) {
+    /**
+     * A stretch of load of one kind: wall and server CPU seconds, the load generator's CPU seconds (this JVM:
+     * Gatling and the fake gateway, on the same cores as the server), and the logins finished in it.
+     */
+    record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, double generatorCpuSeconds,
+                 int logins) {
     }
 
     /**
@@ -47,6 +52,12 @@ final class Recorder {
         return keycloak.cpuSeconds();
     }
 
+    /** @return this JVM's CPU seconds so far (Gatling's virtual users and the fake gateway) */
+    private static double generatorCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
     synchronized void login(String series, Kind kind, long nanos, double cpuSeconds) {
         logins.add(new Login(series, kind, nanos, cpuSeconds));
         finished.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
@@ -62,7 +73,8 @@ final class Recorder {
 
     /** Starts a stretch of load: no login of {@code series} is in flight. */
     synchronized void beginSlice(String series, Kind kind) {
-        openSlices.put(series + "/" + kind, new double[]{System.nanoTime() / 1e9, cpu(), finished(series, kind)});
+        openSlices.put(series + "/" + kind,
+                new double[]{System.nanoTime() / 1e9, cpu(), finished(series, kind), generatorCpu()});
     }
 
     /** Ends the stretch begun last for {@code series} and {@code kind}: every login of it has finished. */
@@ -72,7 +84,7 @@ final class Recorder {
             throw new IllegalStateException("no slice open for " + series + "/" + kind);
         }
         slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start[0], cpu() - start[1],
-                finished(series, kind) - (int) start[2]));
+                generatorCpu() - start[3], finished(series, kind) - (int) start[2]));
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */

@@ -89,6 +89,8 @@ public final class FakeVonage {
 
     private final HttpServer server;
     private final List<Sms> received = new CopyOnWriteArrayList<>();
+    /** The same SMS by destination (digits without {@code +}), so that a test's look-up does not scan every SMS. */
+    private final Map<String, List<Sms>> byNumber = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicReference<Behaviour> behaviour = new AtomicReference<>(new Behaviour.Accept());
     private final AtomicInteger messageIds = new AtomicInteger(1000);
     private final AtomicInteger faultsLeft = new AtomicInteger();
@@ -152,7 +154,7 @@ public final class FakeVonage {
     /** @return SMS received for this E.164 number (with or without {@code +}) */
     public List<Sms> to(String e164) {
         String digits = e164.startsWith("+") ? e164.substring(1) : e164;
-        return received.stream().filter(s -> s.to().equals(digits)).toList();
+        return List.copyOf(byNumber.getOrDefault(digits, List.of()));
     }
 
     /** @return the newest SMS to this number */
@@ -171,6 +173,7 @@ public final class FakeVonage {
         Sms sms = new Sms(form.getOrDefault("to", ""), form.get("from"), form.getOrDefault("text", ""),
                 form.get("type"), authorised, System.nanoTime());
         received.add(sms);
+        byNumber.computeIfAbsent(sms.to(), k -> new CopyOnWriteArrayList<>()).add(sms);
         try {
             answer(exchange, sms, authorised);
         } finally {
@@ -237,19 +240,22 @@ public final class FakeVonage {
                 || (API_KEY.equals(form.get("api_key")) && form.get("sig") != null && form.get("timestamp") != null);
     }
 
+    /** One append to the secrets file per request: the number, the code, a signature. */
     private static void recordSecrets(Sms sms, Map<String, String> form) {
+        List<String> lines = new ArrayList<>();
         if (!sms.to().isEmpty()) {
-            IssuedSecrets.number(sms.to().matches("\\d+") ? "+" + sms.to() : sms.to());
+            lines.add(IssuedSecrets.NUMBER + (sms.to().matches("\\d+") ? "+" + sms.to() : sms.to()));
         }
         try {
-            IssuedSecrets.code(sms.code());
+            lines.add(IssuedSecrets.CODE + sms.code());
         } catch (AssertionError ignored) {
             // no code in this text
         }
         if (form.get("sig") != null) {
-            IssuedSecrets.text(form.get("sig"));
-            IssuedSecrets.fact(SIGNED_REQUEST);
+            lines.add(IssuedSecrets.TEXT + form.get("sig"));
+            lines.add(IssuedSecrets.FACT + SIGNED_REQUEST);
         }
+        IssuedSecrets.record(lines);
     }
 
     /** Recorded in the secrets file when a signed request reached the fake in this run. */

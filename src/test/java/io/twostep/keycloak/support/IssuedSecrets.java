@@ -39,9 +39,15 @@ public final class IssuedSecrets {
         return Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt")).toAbsolutePath();
     }
 
+    /** The kinds of line, each followed by its value. */
+    static final String NUMBER = "number:";
+    static final String CODE = "code:";
+    static final String TEXT = "text:";
+    static final String FACT = "fact:";
+
     /** Records phone numbers (any form: E.164, national, spaced), created or typed by a test. */
     public static void numbers(Collection<String> numbers) {
-        write(numbers.stream().map(n -> "number:" + n).toList());
+        write(numbers.stream().map(n -> NUMBER + n).toList());
     }
 
     /** Records one phone number. */
@@ -51,12 +57,12 @@ public final class IssuedSecrets {
 
     /** Records a one-time code. */
     public static void code(String code) {
-        write(List.of("code:" + code));
+        write(List.of(CODE + code));
     }
 
     /** Records a secret string (password, key, token) that must never appear in the log, in any encoding. */
     public static void text(String secret) {
-        write(List.of("text:" + secret));
+        write(List.of(TEXT + secret));
     }
 
     /**
@@ -72,7 +78,12 @@ public final class IssuedSecrets {
 
     /** Records that something happened in this run, e.g. that a signed request reached the gateway. */
     public static void fact(String fact) {
-        write(List.of("fact:" + fact));
+        write(List.of(FACT + fact));
+    }
+
+    /** Records lines that already carry their kind ({@link #NUMBER}, {@link #CODE}, …), in one append. */
+    static void record(List<String> kindedLines) {
+        write(kindedLines);
     }
 
     private static synchronized void write(List<String> lines) {
