@@ -28,7 +28,12 @@ final class Bench {
     /** Interleaved rounds at one user (one login of each kind per round, in a shuffled order). */
     static volatile int rounds = 300;
     /** Seconds of each stretch of one kind at 20 users. */
-    static volatile int sliceSeconds = 15;
+    static volatile int sliceSeconds = 8;
+    /**
+     * Passes over the kinds at 20 users (forward, backward, forward, …): the machine's speed drifts, and short
+     * stretches of each kind in turn spread a drift over every kind alike.
+     */
+    static volatile int passes = 4;
     /** When set, TOTP and SMS logins are profiled with JFR after the measured stages; otherwise {@code null}. */
     static volatile Profiler profiler;
     /** Seconds of each profiled stretch (20 users, one kind). */

@@ -50,7 +50,8 @@ class LoginBenchmark {
         Bench.serverUrl = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
         Bench.realmName = realm.getName();
         Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 300);
-        Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 15);
+        Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 8);
+        Bench.passes = Integer.getInteger("twostep.benchmark.passes", 4);
 
         Bench.POOLS.put(Kind.PASSWORD, new UserPool(seed("bench-pw-", 40, i -> null, false), false));
         Bench.POOLS.put(Kind.TOTP, new UserPool(seed("bench-totp-", 700, i -> null, true), true));

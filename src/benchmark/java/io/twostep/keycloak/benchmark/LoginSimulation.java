@@ -27,8 +27,9 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  *     <li>warm-up: 20 users, the kinds in turn, so that the server's JIT has compiled every path;</li>
  *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
  *     the server's CPU time read around each login;</li>
- *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, the
- *     kinds in turn twice (forward, then backward), the server's CPU time read around each stretch;</li>
+ *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, in
+ *     {@link Bench#passes} passes over the kinds (forward, backward, forward, …), the server's CPU time read around
+ *     each stretch;</li>
  *     <li>only with profiling on ({@link Bench#profiler}): 20 users of TOTP, then of SMS, for
  *     {@link Bench#PROFILE_SECONDS} s each, with a JFR recording of the server around each;</li>
  *     <li>{@value #MIXED} and {@value #SLOW}: 20 concurrent users, the kinds in turn, with the fake gateway
@@ -73,7 +74,8 @@ public class LoginSimulation extends Simulation {
         List<Kind> forward = Arrays.asList(Kind.values());
         List<Kind> backward = new ArrayList<>(forward);
         Collections.reverse(backward);
-        for (List<Kind> pass : List.of(forward, backward)) {
+        for (int p = 0; p < Bench.passes; p++) {
+            List<Kind> pass = p % 2 == 0 ? forward : backward;
             for (Kind kind : pass) {
                 mark("begin", () -> Bench.recorder.beginSlice(TWENTY_USERS, kind));
                 stage(scenario(name(TWENTY_USERS + ": " + kind.label)).exec(Logins.login(kind, TWENTY_USERS, false))
