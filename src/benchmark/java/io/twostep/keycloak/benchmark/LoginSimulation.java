@@ -61,6 +61,8 @@ public class LoginSimulation extends Simulation {
         ChainBuilder rounds = exec(session -> session);
         Random random = new Random(13);
         for (int round = 0; round < Bench.rounds; round++) {
+            int number = round;
+            rounds = rounds.exec(session -> session.set(Logins.ROUND, number));
             List<Kind> order = new ArrayList<>(Arrays.asList(Kind.values()));
             Collections.shuffle(order, random);
             for (Kind kind : order) {

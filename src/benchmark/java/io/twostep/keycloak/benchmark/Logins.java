@@ -36,6 +36,9 @@ import static io.gatling.javaapi.http.HttpDsl.status;
  */
 final class Logins {
 
+    /** The session attribute with the number of the 1-user round a login belongs to. */
+    static final String ROUND = "round";
+
     /** What users see when the SMS could not be sent. */
     static final String TRY_LATER = "We could not send the text message just now. Please try again in a few minutes.";
 
@@ -169,7 +172,8 @@ final class Logins {
     private static Session end(Session session, String series, Kind kind) {
         long nanos = System.nanoTime() - session.getLong("t0");
         double cpu0 = session.getDouble("cpu0");
-        Bench.recorder.login(series, kind, nanos, Double.isNaN(cpu0) ? Double.NaN : Bench.recorder.cpu() - cpu0);
+        Bench.recorder.login(series, kind, session.contains(ROUND) ? session.getInt(ROUND) : -1, nanos,
+                Double.isNaN(cpu0) ? Double.NaN : Bench.recorder.cpu() - cpu0);
         return session;
     }
 

@@ -15,8 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Recorder {
 
-    /** One finished login: wall time in nanoseconds, and the server's CPU seconds during it (NaN when not read). */
-    record Login(String series, Kind kind, long nanos, double cpuSeconds) {
+    /**
+     * One finished login: the 1-user round it belongs to (-1 outside that stage), wall time in nanoseconds, and the
+     * server's CPU seconds during it (NaN when not read).
+     */
+    record Login(String series, Kind kind, int round, long nanos, double cpuSeconds) {
     }
 
     /**
@@ -58,8 +61,8 @@ final class Recorder {
                 .getProcessCpuTime() / 1e9;
     }
 
-    synchronized void login(String series, Kind kind, long nanos, double cpuSeconds) {
-        logins.add(new Login(series, kind, nanos, cpuSeconds));
+    synchronized void login(String series, Kind kind, int round, long nanos, double cpuSeconds) {
+        logins.add(new Login(series, kind, round, nanos, cpuSeconds));
         finished.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
     }
 

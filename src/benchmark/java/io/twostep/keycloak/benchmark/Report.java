@@ -2,9 +2,11 @@ package io.twostep.keycloak.benchmark;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The benchmark's table: medians and 95th percentiles of login times, logins per second, and the server's CPU time
@@ -44,9 +46,10 @@ final class Report {
                 ratio(generatorCpuPerLogin(twenty, Kind.SMS), generatorCpuPerLogin(twenty, Kind.TOTP)), "");
         out.append(String.format(Locale.ROOT, "%nRemembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
                 medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
-        out.append(String.format(Locale.ROOT, "1 user: the server waited %s ms per SMS for the fake gateway's answer "
-                        + "(twostep_sms_gateway_seconds on /metrics), of the %s ms by which the SMS login's median "
-                        + "exceeds TOTP's.%n", ms(recorder.gatewayMillis(one) * 1e6),
+        out.append(String.format(Locale.ROOT, "1 user: the server waited %s ms on average per SMS for the fake "
+                        + "gateway's answer (twostep_sms_gateway_seconds on /metrics); an SMS login took %s ms longer "
+                        + "than a TOTP login on average, %s ms at the median.%n", ms(recorder.gatewayMillis(one) * 1e6),
+                ms(mean(nanos(one, Kind.SMS)) - mean(nanos(one, Kind.TOTP))),
                 ms(median(nanos(one, Kind.SMS)) - median(nanos(one, Kind.TOTP)))));
         out.append(String.format(Locale.ROOT, "Logins measured: 1 user %s; 20 users %s; failed logins: %s.%n",
                 counts(one), counts(twenty), failures(one, twenty)));
@@ -187,54 +190,50 @@ final class Report {
     /**
      * The ratio of the mean CPU times per login, with a 95 % bootstrap interval: one login's CPU time swings by
      * several milliseconds (a young collection, a compilation, the kernel's 10 ms tick), so the interval says how
-     * far the ratio of a few hundred logins can be trusted.
+     * far the ratio of a few hundred logins can be trusted. The bootstrap resamples whole rounds (the logins of
+     * both kinds that ran in one round), so that a drift over the run (the server still compiling, a busier machine)
+     * weighs on both kinds alike; a round that lacks a login of either kind (a failed login) is left out of it.
      */
     String cpuRatio(String series, Kind numerator, Kind denominator) {
-        double[] a = cpu(series, numerator);
-        double[] b = cpu(series, denominator);
-        if (a.length == 0 || b.length == 0) {
+        Map<Integer, Double> a = cpuByRound(series, numerator);
+        Map<Integer, Double> b = cpuByRound(series, denominator);
+        List<Integer> rounds = a.keySet().stream().filter(b::containsKey).sorted().toList();
+        if (rounds.isEmpty()) {
             return "n/a";
         }
         Random random = new Random(42);
         double[] ratios = new double[2000];
         for (int i = 0; i < ratios.length; i++) {
-            ratios[i] = a.length == b.length ? pairedRatio(a, b, random)
-                    : mean(resample(a, random)) / mean(resample(b, random));
+            double sumA = 0;
+            double sumB = 0;
+            for (int j = 0; j < rounds.size(); j++) {
+                int round = rounds.get(random.nextInt(rounds.size()));
+                sumA += a.get(round);
+                sumB += b.get(round);
+            }
+            ratios[i] = sumA / sumB;
         }
         Arrays.sort(ratios);
-        return String.format(Locale.ROOT, "%.2f (95 %% interval %.2f–%.2f)", mean(a) / mean(b),
+        return String.format(Locale.ROOT, "%.2f (95 %% interval %.2f–%.2f)",
+                cpuPerLogin(series, numerator) / cpuPerLogin(series, denominator),
                 ratios[(int) (0.025 * ratios.length)], ratios[(int) (0.975 * ratios.length) - 1]);
     }
 
-    /**
-     * One bootstrap ratio that resamples whole rounds (login {@code i} of each kind ran in round {@code i}), so that
-     * a drift over the run (the server still compiling, a busier machine) weighs on both kinds alike.
-     */
-    private static double pairedRatio(double[] a, double[] b, Random random) {
-        double sumA = 0;
-        double sumB = 0;
-        for (int i = 0; i < a.length; i++) {
-            int round = random.nextInt(a.length);
-            sumA += a[round];
-            sumB += b[round];
-        }
-        return sumA / sumB;
+    private Map<Integer, Double> cpuByRound(String series, Kind kind) {
+        return recorder.logins(series, kind).stream().filter(l -> l.round() >= 0)
+                .collect(Collectors.toMap(Recorder.Login::round, Recorder.Login::cpuSeconds, (x, y) -> x));
     }
 
     private double[] cpu(String series, Kind kind) {
         return recorder.logins(series, kind).stream().mapToDouble(Recorder.Login::cpuSeconds).toArray();
     }
 
-    private static double mean(double[] values) {
+    private static double mean(long[] values) {
         return Arrays.stream(values).average().orElse(Double.NaN);
     }
 
-    private static double[] resample(double[] values, Random random) {
-        double[] copy = new double[values.length];
-        for (int i = 0; i < copy.length; i++) {
-            copy[i] = values[random.nextInt(values.length)];
-        }
-        return copy;
+    private static double mean(double[] values) {
+        return Arrays.stream(values).average().orElse(Double.NaN);
     }
 
     private static long[] resample(long[] values, Random random) {

@@ -99,8 +99,9 @@ public final class FakeVonage {
     private FakeVonage() throws IOException {
         // The JDK's server writes a response's headers and its body in two TCP segments; with Nagle's algorithm on,
         // the body waits for the client's ACK of the headers, which Linux may delay by 40 ms. Vonage's servers send
-        // at once, and so must the fake, or every SMS send pays that stall at random. Read once, when the JDK's
-        // server configuration is first loaded: this is the only com.sun.net.httpserver server in the test JVM.
+        // at once, and so must the fake, or SMS sends pay that stall at random. The JDK reads the property once, when
+        // the first com.sun.net.httpserver server of the JVM starts (the test framework starts some too), so the
+        // build sets it for every test JVM; this is the fallback for a JVM started otherwise (e.g. from an IDE).
         System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         server.createContext("/sms/json", this::handle);
@@ -174,24 +175,29 @@ public final class FakeVonage {
                 form.get("type"), authorised, System.nanoTime());
         received.add(sms);
         byNumber.computeIfAbsent(sms.to(), k -> new CopyOnWriteArrayList<>()).add(sms);
+        Behaviour now = perNumber.getOrDefault(sms.to(), behaviour.get());
+        if (now instanceof Behaviour.FailFirst failFirst) {
+            now = faultsLeft.getAndDecrement() > 0 ? failFirst.fault() : new Behaviour.Accept();
+        }
+        if (now instanceof Behaviour.Slow) {
+            recordSecrets(sms, form); // before the hold, which may outlast the test JVM
+            answer(exchange, sms, authorised, now);
+            return;
+        }
         try {
-            answer(exchange, sms, authorised);
+            answer(exchange, sms, authorised, now);
         } finally {
             // After the answer, which does not wait for the file: the log scan reads it only after the run.
             recordSecrets(sms, form);
         }
     }
 
-    private void answer(HttpExchange exchange, Sms sms, boolean authorised) throws IOException {
+    private void answer(HttpExchange exchange, Sms sms, boolean authorised, Behaviour now) throws IOException {
         try (exchange) {
             if (!authorised) {
                 respond(exchange, 401, "{\"type\":\"https://developer.nexmo.com/api-errors#unauthorized\","
                         + "\"title\":\"Unauthorized\",\"detail\":\"You did not provide correct credentials.\"}");
                 return;
-            }
-            Behaviour now = perNumber.getOrDefault(sms.to(), behaviour.get());
-            if (now instanceof Behaviour.FailFirst failFirst) {
-                now = faultsLeft.getAndDecrement() > 0 ? failFirst.fault() : new Behaviour.Accept();
             }
             if (now instanceof Behaviour.Slow slow) {
                 sleep(slow.millis());
