@@ -25,6 +25,12 @@ final class Bench {
     /** SMS accounts whose sends the fake gateway answers only after 10 s in the slow-gateway run. */
     static volatile UserPool slowSms;
 
+    /**
+     * Seconds of warm-up at 20 users. On two cores the server's CPU per login was still falling after 20 s (from
+     * 96 to 37 ms per TOTP login over the next two minutes), and the SMS step's own paths, taken by a quarter of
+     * the logins, were the last to be compiled, which showed as extra CPU per SMS login at one user.
+     */
+    static volatile int warmUpSeconds = 120;
     /** Interleaved rounds at one user (one login of each kind per round, in a shuffled order). */
     static volatile int rounds = 300;
     /** Seconds of each stretch of one kind at 20 users. */

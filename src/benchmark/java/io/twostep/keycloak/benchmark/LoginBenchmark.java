@@ -52,6 +52,7 @@ class LoginBenchmark {
         Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 300);
         Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 8);
         Bench.passes = Integer.getInteger("twostep.benchmark.passes", 4);
+        Bench.warmUpSeconds = Integer.getInteger("twostep.benchmark.warmUpSeconds", 120);
 
         Bench.POOLS.put(Kind.PASSWORD, new UserPool(seed("bench-pw-", 40, i -> null, false), false));
         Bench.POOLS.put(Kind.TOTP, new UserPool(seed("bench-totp-", 700, i -> null, true), true));

@@ -24,7 +24,9 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  * The four kinds of login side by side on one Keycloak, one stage after the other:
  * <ol>
  *     <li>set-up: one SMS login per remembered-device account, ticking "Remember this device";</li>
- *     <li>warm-up: 20 users, the kinds in turn, so that the server's JIT has compiled every path;</li>
+ *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s, the kinds in turn, so that the server's JIT has
+ *     compiled every path, the SMS step's (the gateway's HTTP client, its JSON) as well as the paths every login
+ *     takes;</li>
  *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
  *     the server's CPU time read around each login;</li>
  *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, in
@@ -56,7 +58,7 @@ public class LoginSimulation extends Simulation {
         stage(scenario("set-up: remember a device per account").exec(Logins.rememberDevice())
                 .injectOpen(atOnceUsers(Bench.pool(Kind.DEVICE).all().size())));
         stage(scenario("warm-up").exec(anyKind("warm-up"))
-                .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(20))));
+                .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.warmUpSeconds))));
 
         ChainBuilder rounds = exec(session -> session);
         Random random = new Random(13);
