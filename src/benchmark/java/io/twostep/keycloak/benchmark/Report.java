@@ -44,7 +44,10 @@ final class Report {
                 ratio(sliceCpuPerLogin(twenty, Kind.SMS), sliceCpuPerLogin(twenty, Kind.TOTP)), "≤ 1.05");
         row("20 users: load generator CPU per login (ms)", k -> cpuMs(generatorCpuPerLogin(twenty, k)),
                 ratio(generatorCpuPerLogin(twenty, Kind.SMS), generatorCpuPerLogin(twenty, Kind.TOTP)), "");
-        out.append(String.format(Locale.ROOT, "%nRemembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
+        out.append(String.format(Locale.ROOT, "%n20 users, SMS / TOTP in each pass (adjacent stretches): logins/s %s; "
+                        + "server CPU per login %s.%n", perPass(twenty, this::passLoginsPerSecond),
+                perPass(twenty, this::passCpuPerLogin)));
+        out.append(String.format(Locale.ROOT, "Remembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
                 medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
         out.append(String.format(Locale.ROOT, "1 user: the server waited %s ms on average per SMS for the fake "
                         + "gateway's answer (twostep_sms_gateway_seconds on /metrics); an SMS login took %s ms longer "
@@ -158,6 +161,29 @@ final class Report {
         List<Recorder.Slice> slices = recorder.slices(series, kind);
         return slices.stream().mapToDouble(Recorder.Slice::cpuSeconds).sum()
                 / slices.stream().mapToInt(Recorder.Slice::logins).sum();
+    }
+
+    /**
+     * @return the SMS / TOTP ratio of {@code figure} for each pass over the kinds, in order: the two kinds' stretches
+     *         are next to each other in every pass, so a pass's ratio is little touched by the machine's drift
+     */
+    private String perPass(String series, java.util.function.ToDoubleFunction<Recorder.Slice> figure) {
+        List<Recorder.Slice> sms = recorder.slices(series, Kind.SMS);
+        List<Recorder.Slice> totp = recorder.slices(series, Kind.TOTP);
+        StringBuilder ratios = new StringBuilder();
+        for (int pass = 0; pass < Math.min(sms.size(), totp.size()); pass++) {
+            ratios.append(pass == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f",
+                    figure.applyAsDouble(sms.get(pass)) / figure.applyAsDouble(totp.get(pass))));
+        }
+        return ratios.toString();
+    }
+
+    private double passLoginsPerSecond(Recorder.Slice slice) {
+        return slice.logins() / slice.wallSeconds();
+    }
+
+    private double passCpuPerLogin(Recorder.Slice slice) {
+        return slice.cpuSeconds() / slice.logins();
     }
 
     /**
