@@ -2,10 +2,11 @@ package io.twostep.keycloak.benchmark;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -167,7 +168,7 @@ final class Report {
      * @return the SMS / TOTP ratio of {@code figure} for each pass over the kinds, in order: the two kinds' stretches
      *         are next to each other in every pass, so a pass's ratio is little touched by the machine's drift
      */
-    private String perPass(String series, java.util.function.ToDoubleFunction<Recorder.Slice> figure) {
+    private String perPass(String series, ToDoubleFunction<Recorder.Slice> figure) {
         List<Recorder.Slice> sms = recorder.slices(series, Kind.SMS);
         List<Recorder.Slice> totp = recorder.slices(series, Kind.TOTP);
         StringBuilder ratios = new StringBuilder();
