@@ -26,9 +26,9 @@ final class Bench {
     static volatile UserPool slowSms;
 
     /**
-     * Seconds of warm-up at 20 users. On two cores the server's CPU per login was still falling after 20 s (from
-     * 96 to 37 ms per TOTP login over the next two minutes), and the SMS step's own paths, taken by a quarter of
-     * the logins, were the last to be compiled, which showed as extra CPU per SMS login at one user.
+     * Seconds of warm-up at 20 users. On two cores the server's CPU per login was still falling after 40 s of it
+     * (from 96 to 37 ms per TOTP login over the next two minutes, most of the difference the JIT's compilations),
+     * and the measured stages should see a server in steady state.
      */
     static volatile int warmUpSeconds = 120;
     /** Interleaved rounds at one user (one login of each kind per round, in a shuffled order). */

@@ -175,7 +175,7 @@ public final class FakeVonage {
                 form.get("type"), authorised, System.nanoTime());
         received.add(sms);
         byNumber.computeIfAbsent(sms.to(), k -> new CopyOnWriteArrayList<>()).add(sms);
-        Behaviour now = perNumber.getOrDefault(sms.to(), behaviour.get());
+        Behaviour now = authorised ? perNumber.getOrDefault(sms.to(), behaviour.get()) : null;
         if (now instanceof Behaviour.FailFirst failFirst) {
             now = faultsLeft.getAndDecrement() > 0 ? failFirst.fault() : new Behaviour.Accept();
         }
@@ -192,6 +192,7 @@ public final class FakeVonage {
         }
     }
 
+    /** @param now what to answer an authorised request with; {@code null} for a request that is not authorised */
     private void answer(HttpExchange exchange, Sms sms, boolean authorised, Behaviour now) throws IOException {
         try (exchange) {
             if (!authorised) {
