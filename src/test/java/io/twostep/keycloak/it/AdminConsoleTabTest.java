@@ -48,20 +48,14 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             String server = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
             chrome.open(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
             signInAsAdmin(chrome);
-            chrome.waitFor("document.body && document.body.innerText.includes('Require two-step login')",
-                    Duration.ofSeconds(90));
-            String page = chrome.eval("document.body.innerText").asText();
-            for (String label : new String[]{"Method", "Grace period (days)", "Remember devices (days)",
-                    "Readiness (computed)", "Set up the realm on save", "Authenticator app"}) {
-                assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
-            }
+            String page = assertTabShows(chrome, "Require two-step login", "Method", "Grace period (days)",
+                    "Remember devices (days)", "Readiness (computed)", "Set up the realm on save", "Authenticator app");
             assertTrue(!page.contains("twoStepTab"), "no message key shown as a label: " + page);
 
             String field = input("enrolmentGraceDays");
             chrome.waitFor(field, Duration.ofSeconds(10));
-            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
-            chrome.type("5");
-            clickSave(chrome);
+            retype(chrome, field, "5");
+            clickButton(chrome, "Save");
 
             long deadline = System.currentTimeMillis() + 20_000;
             String grace = null;
@@ -75,9 +69,8 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             assertEquals("30", attributes.get("twoStep.trustedDeviceDays"));
 
             // A refused value is told in the field's words.
-            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
-            chrome.type("400");
-            clickSave(chrome);
+            retype(chrome, field, "400");
+            clickButton(chrome, "Save");
             chrome.waitFor("document.body.innerText.includes('Grace period (days): enter a whole number of days "
                     + "from 0 to 365.')", Duration.ofSeconds(20));
 
@@ -86,18 +79,12 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
             chrome.forgetCookies();
             chrome.navigate(server + "/admin/master/console/#/" + realm.getName() + "/realm-settings/two-step");
             signInAsAdmin(chrome);
-            chrome.waitFor("document.body && document.body.innerText.includes('Anmeldung in zwei Schritten verlangen')",
-                    Duration.ofSeconds(90));
-            String deutsch = chrome.eval("document.body.innerText").asText();
-            for (String label : new String[]{"Verfahren", "Übergangsfrist (Tage)", "Geräte merken (Tage)",
-                    "Wiederherstellungscodes", "Bereitschaft (berechnet)", "Realm beim Speichern einrichten"}) {
-                assertTrue(deutsch.contains(label), "the tab shows " + label + ": " + deutsch);
-            }
+            assertTabShows(chrome, "Anmeldung in zwei Schritten verlangen", "Verfahren", "Übergangsfrist (Tage)",
+                    "Geräte merken (Tage)", "Wiederherstellungscodes", "Bereitschaft (berechnet)",
+                    "Realm beim Speichern einrichten");
             chrome.waitFor(field, Duration.ofSeconds(10));
-            chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
-            chrome.type("400");
-            chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Speichern')"
-                    + ".click(); true");
+            retype(chrome, field, "400");
+            clickButton(chrome, "Speichern");
             chrome.waitFor("/0 (und|to) 365/.test(document.body.innerText)", Duration.ofSeconds(20));
             assertTrue(chrome.eval("document.body.innerText").asText().contains("Übergangsfrist (Tage): Geben Sie "
                     + "eine ganze Zahl von Tagen zwischen 0 und 365 ein."), "the refusal in German");
@@ -169,7 +156,7 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                 String toggle = input("resetTwoStep");
                 chrome.waitFor(toggle, Duration.ofSeconds(10));
                 chrome.eval("(" + toggle + ").click(); true");
-                clickSave(chrome);
+                clickButton(chrome, "Save");
 
                 long deadline = System.currentTimeMillis() + 20_000;
                 boolean reset = false;
@@ -198,9 +185,30 @@ class AdminConsoleTabTest extends AbstractJourneyTest {
                 + "document.querySelector('#kc-login').click(); true");
     }
 
-    /** Presses the tab's Save button. */
-    private static void clickSave(HeadlessChromium chrome) throws Exception {
-        chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Save').click(); true");
+    /**
+     * Waits for the tab to show {@code heading}, then checks that it shows every label.
+     *
+     * @return the page's text
+     */
+    private static String assertTabShows(HeadlessChromium chrome, String heading, String... labels) throws Exception {
+        chrome.waitFor("document.body && document.body.innerText.includes('" + heading + "')", Duration.ofSeconds(90));
+        String page = chrome.eval("document.body.innerText").asText();
+        for (String label : labels) {
+            assertTrue(page.contains(label), "the tab shows " + label + ": " + page);
+        }
+        return page;
+    }
+
+    /** Replaces what the input {@code field} (a JavaScript expression, see {@link #input}) holds by {@code text}. */
+    private static void retype(HeadlessChromium chrome, String field, String text) throws Exception {
+        chrome.eval("(() => { const f = " + field + "; f.focus(); f.select(); return true; })()");
+        chrome.type(text);
+    }
+
+    /** Presses the button labelled {@code label} (e.g. the tab's Save, in the admin's language). */
+    private static void clickButton(HeadlessChromium chrome, String label) throws Exception {
+        chrome.eval("[...document.querySelectorAll('button')].find(b => b.innerText.trim() === '" + label
+                + "').click(); true");
     }
 
     /** @return a JavaScript expression for the tab's input of the config property {@code name} */
