@@ -2,16 +2,59 @@ package io.twostep.keycloak.benchmark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The CPU time the Keycloak server process has used, read from {@code /proc/<pid>/stat} (user plus system time of
- * every thread, garbage collector and compiler included). Reading it costs the server nothing, unlike a scrape of its
- * {@code /metrics}. Linux only.
+ * every thread, garbage collector and compiler included), and split by what its threads do, from
+ * {@code /proc/<pid>/task/<tid>/stat}. Reading it costs the server nothing, unlike a scrape of its {@code /metrics}.
+ * Linux only.
  */
 final class KeycloakProcess {
+
+    /**
+     * The server's threads by what they do, told apart by the thread names the kernel keeps (their first 15
+     * characters).
+     */
+    enum Threads {
+        /** {@code executor-thread-N}: Quarkus's worker threads, which run Keycloak's requests. */
+        REQUESTS("request threads"),
+        /** {@code vert.x-eventloop-thread-N}: the HTTP server's network I/O. */
+        EVENT_LOOPS("HTTP event loops"),
+        /** {@code C1/C2 CompilerThreadN} and the code cache's {@code Sweeper thread}. */
+        JIT("JIT compiler"),
+        /** {@code GC Thread#N}, G1's concurrent and refinement threads, and the {@code VM Thread} (safepoints). */
+        GC("garbage collector and VM thread"),
+        /** Every other thread, and threads that ended between two readings. */
+        OTHER("other");
+
+        final String label;
+
+        Threads(String label) {
+            this.label = label;
+        }
+
+        static Threads of(String name) {
+            if (name.startsWith("executor-thread")) {
+                return REQUESTS;
+            }
+            if (name.startsWith("vert.x-eventloo")) {
+                return EVENT_LOOPS;
+            }
+            if (name.contains("CompilerThre") || name.startsWith("Sweeper thread")) {
+                return JIT;
+            }
+            if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+                return GC;
+            }
+            return OTHER;
+        }
+    }
 
     private final long pid;
     private final Path stat;
@@ -49,15 +92,77 @@ final class KeycloakProcess {
     /** @return CPU seconds the process has used so far, with the kernel's tick resolution (usually 10 ms) */
     double cpuSeconds() {
         try {
-            String line = Files.readString(stat);
-            // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
-            String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
-            long utime = Long.parseLong(fields[14 - 3]);
-            long stime = Long.parseLong(fields[15 - 3]);
-            return (utime + stime) * secondsPerTick;
+            return cpuSeconds(Files.readString(stat));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + stat, e);
         }
+    }
+
+    /**
+     * The CPU seconds of the process and of each of its threads at one moment.
+     *
+     * @param total   the process's CPU seconds, ended threads included
+     * @param threads each live thread's group and CPU seconds, by thread id
+     */
+    record Reading(double total, Map<Long, ThreadTime> threads) {
+
+        /** A thread's group and CPU seconds. */
+        record ThreadTime(Threads group, double seconds) {
+        }
+
+        /**
+         * @param before an earlier reading
+         * @return the CPU seconds spent since {@code before}, by {@link Threads} (indexed by ordinal): a thread
+         *         started since counts in full, and {@link Threads#OTHER} takes what the groups do not account for
+         *         (the other threads, and threads that ended in between), so the array adds up to the process's
+         *         CPU seconds since {@code before}
+         */
+        double[] since(Reading before) {
+            double[] seconds = new double[Threads.values().length];
+            double known = 0;
+            for (Map.Entry<Long, ThreadTime> thread : threads.entrySet()) {
+                Threads group = thread.getValue().group();
+                if (group == Threads.OTHER) {
+                    continue;
+                }
+                ThreadTime earlier = before.threads().get(thread.getKey());
+                double spent = thread.getValue().seconds() - (earlier == null ? 0 : earlier.seconds());
+                seconds[group.ordinal()] += spent;
+                known += spent;
+            }
+            seconds[Threads.OTHER.ordinal()] = total - before.total() - known;
+            return seconds;
+        }
+    }
+
+    /** @return the CPU seconds of the process and its threads now ({@code /proc/<pid>/task/*}/stat) */
+    Reading read() {
+        Map<Long, Reading.ThreadTime> threads = new HashMap<>();
+        double total = cpuSeconds();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(stat.resolveSibling("task"))) {
+            for (Path task : tasks) {
+                String line;
+                try {
+                    line = Files.readString(task.resolve("stat"));
+                } catch (IOException ended) {
+                    continue; // the thread ended since the listing: its time is in the total, so in OTHER
+                }
+                threads.put(Long.parseLong(task.getFileName().toString()), new Reading.ThreadTime(
+                        Threads.of(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'))), cpuSeconds(line)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the threads of " + pid, e);
+        }
+        return new Reading(total, threads);
+    }
+
+    /** @return user plus system time of a {@code stat} line of a process or thread, in seconds */
+    private double cpuSeconds(String statLine) {
+        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+        String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
+        long utime = Long.parseLong(fields[14 - 3]);
+        long stime = Long.parseLong(fields[15 - 3]);
+        return (utime + stime) * secondsPerTick;
     }
 
     private static String commandLine(long pid) {

@@ -10,6 +10,7 @@ import org.keycloak.models.utils.TimeBasedOTP;
 
 import java.util.Calendar;
 import java.util.List;
+import java.util.Optional;
 import java.util.TimeZone;
 
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
@@ -161,7 +162,7 @@ final class Logins {
                 .set("codeTime", lease.codeTime())
                 .set("number", user.number() == null ? "" : user.number())
                 .set("t0", System.nanoTime())
-                .set("cpu0", cpuPerLogin ? Bench.recorder.cpu() : Double.NaN);
+                .set("cpu0", cpuPerLogin ? Optional.of(Bench.recorder.cpu()) : Optional.empty());
         if (kind == Kind.DEVICE) {
             String[] cookie = Bench.pool(kind).deviceCookie(user.username());
             next = next.set("deviceName", cookie[0]).set("deviceValue", cookie[1]);
@@ -171,9 +172,9 @@ final class Logins {
 
     private static Session end(Session session, String series, Kind kind) {
         long nanos = System.nanoTime() - session.getLong("t0");
-        double cpu0 = session.getDouble("cpu0");
+        Optional<KeycloakProcess.Reading> cpu0 = session.get("cpu0");
         Bench.recorder.login(series, kind, session.contains(ROUND) ? session.getInt(ROUND) : -1, nanos,
-                Double.isNaN(cpu0) ? Double.NaN : Bench.recorder.cpu() - cpu0);
+                cpu0.map(before -> Bench.recorder.cpu().since(before)).orElse(null));
         return session;
     }
 

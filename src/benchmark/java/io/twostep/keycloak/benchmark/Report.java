@@ -48,6 +48,7 @@ final class Report {
         out.append(String.format(Locale.ROOT, "%n20 users, SMS / TOTP in each pass (adjacent stretches): logins/s %s; "
                         + "server CPU per login %s.%n", perPass(twenty, this::passLoginsPerSecond),
                 perPass(twenty, this::passCpuPerLogin)));
+        byThreads(one, twenty);
         out.append(String.format(Locale.ROOT, "Remembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
                 medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
         out.append(String.format(Locale.ROOT, "1 user: the server waited %s ms on average per SMS for the fake "
@@ -119,6 +120,36 @@ final class Report {
         text.append(String.format(Locale.ROOT, "TOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
         return text.toString();
+    }
+
+    /**
+     * The server's CPU per TOTP and per SMS login split by the threads that spent it, at one user (read around each
+     * login) and at 20 users (around each stretch): whether the SMS step's extra is the requests' own work or
+     * the JIT's and the garbage collector's.
+     */
+    private void byThreads(String one, String twenty) {
+        out.append("\nServer CPU per login by thread (ms):\n\n| threads | 1 user: TOTP | 1 user: SMS | 1 user: SMS − TOTP "
+                + "| 20 users: TOTP | 20 users: SMS | 20 users: SMS − TOTP |\n|---|---|---|---|---|---|---|\n");
+        for (KeycloakProcess.Threads threads : KeycloakProcess.Threads.values()) {
+            int i = threads.ordinal();
+            double[] oneUser = {loginCpuByThreads(one, Kind.TOTP, i), loginCpuByThreads(one, Kind.SMS, i)};
+            double[] twentyUsers = {sliceCpuByThreads(twenty, Kind.TOTP, i), sliceCpuByThreads(twenty, Kind.SMS, i)};
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %+.2f | %s | %s | %+.2f |%n", threads.label,
+                    cpuMs(oneUser[0]), cpuMs(oneUser[1]), (oneUser[1] - oneUser[0]) * 1e3,
+                    cpuMs(twentyUsers[0]), cpuMs(twentyUsers[1]), (twentyUsers[1] - twentyUsers[0]) * 1e3));
+        }
+        out.append('\n');
+    }
+
+    private double loginCpuByThreads(String series, Kind kind, int threads) {
+        return recorder.logins(series, kind).stream().filter(l -> l.cpuByThreads() != null)
+                .mapToDouble(l -> l.cpuByThreads()[threads]).average().orElse(Double.NaN);
+    }
+
+    private double sliceCpuByThreads(String series, Kind kind, int threads) {
+        List<Recorder.Slice> slices = recorder.slices(series, kind);
+        return slices.stream().mapToDouble(s -> s.cpuByThreads()[threads]).sum()
+                / slices.stream().mapToInt(Recorder.Slice::logins).sum();
     }
 
     private void row(String figure, Function<Kind, String> value, String ratio, String goal) {
