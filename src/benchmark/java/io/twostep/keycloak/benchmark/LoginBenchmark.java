@@ -49,14 +49,16 @@ class LoginBenchmark {
     void loginsSideBySide() throws Exception {
         Bench.serverUrl = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
         Bench.realmName = realm.getName();
-        Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 300);
+        Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 600);
         Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 8);
-        Bench.passes = Integer.getInteger("twostep.benchmark.passes", 4);
-        Bench.warmUpSeconds = Integer.getInteger("twostep.benchmark.warmUpSeconds", 120);
+        Bench.passes = Integer.getInteger("twostep.benchmark.passes", 6);
+        Bench.warmUpSeconds = Integer.getInteger("twostep.benchmark.warmUpSeconds", 480);
 
         Bench.POOLS.put(Kind.PASSWORD, new UserPool(seed("bench-pw-", 40, i -> null, false), false));
         Bench.POOLS.put(Kind.TOTP, new UserPool(seed("bench-totp-", 700, i -> null, true), true));
-        List<BenchUser> sms = seed("bench-sms-", 500, i -> number(1, i), false);
+        // At most about 12 SMS a second during the warm-up, each account at most 10 an hour (the default budget):
+        // enough accounts that no account reaches it over the whole run.
+        List<BenchUser> sms = seed("bench-sms-", 500 + 3 * Bench.warmUpSeconds, i -> number(1, i), false);
         Bench.POOLS.put(Kind.SMS, new UserPool(sms, false));
         Bench.POOLS.put(Kind.DEVICE, new UserPool(seed("bench-dev-", 40, i -> number(2, i), false), false));
         Bench.slowSms = new UserPool(sms.stream()
