@@ -22,8 +22,10 @@ final class KeycloakProcess {
      * characters).
      */
     enum Threads {
-        /** {@code executor-thread-N}: Quarkus's worker threads, which run Keycloak's requests. */
-        REQUESTS("request threads"),
+        /** {@code executor-thread-N}: Quarkus's worker threads, which run Keycloak's requests (user time). */
+        REQUESTS("request threads, user"),
+        /** The same threads' system time: the kernel's work for them (sockets, files, scheduling). */
+        REQUESTS_KERNEL("request threads, system"),
         /** {@code vert.x-eventloop-thread-N}: the HTTP server's network I/O. */
         EVENT_LOOPS("HTTP event loops"),
         /** {@code C1/C2 CompilerThreadN} and the code cache's {@code Sweeper thread}. */
@@ -106,8 +108,8 @@ final class KeycloakProcess {
      */
     record Reading(double total, Map<Long, ThreadTime> threads) {
 
-        /** A thread's group and CPU seconds. */
-        record ThreadTime(Threads group, double seconds) {
+        /** A thread's group, and its user and system CPU seconds. */
+        record ThreadTime(Threads group, double user, double system) {
         }
 
         /**
@@ -126,9 +128,15 @@ final class KeycloakProcess {
                     continue;
                 }
                 ThreadTime earlier = before.threads().get(thread.getKey());
-                double spent = thread.getValue().seconds() - (earlier == null ? 0 : earlier.seconds());
-                seconds[group.ordinal()] += spent;
-                known += spent;
+                double user = thread.getValue().user() - (earlier == null ? 0 : earlier.user());
+                double system = thread.getValue().system() - (earlier == null ? 0 : earlier.system());
+                if (group == Threads.REQUESTS) {
+                    seconds[Threads.REQUESTS.ordinal()] += user;
+                    seconds[Threads.REQUESTS_KERNEL.ordinal()] += system;
+                } else {
+                    seconds[group.ordinal()] += user + system;
+                }
+                known += user + system;
             }
             seconds[Threads.OTHER.ordinal()] = total - before.total() - known;
             return seconds;
@@ -147,8 +155,10 @@ final class KeycloakProcess {
                 } catch (IOException ended) {
                     continue; // the thread ended since the listing: its time is in the total, so in OTHER
                 }
+                long[] ticks = ticks(line);
                 threads.put(Long.parseLong(task.getFileName().toString()), new Reading.ThreadTime(
-                        Threads.of(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'))), cpuSeconds(line)));
+                        Threads.of(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'))),
+                        ticks[0] * secondsPerTick, ticks[1] * secondsPerTick));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the threads of " + pid, e);
@@ -158,11 +168,15 @@ final class KeycloakProcess {
 
     /** @return user plus system time of a {@code stat} line of a process or thread, in seconds */
     private double cpuSeconds(String statLine) {
+        long[] ticks = ticks(statLine);
+        return (ticks[0] + ticks[1]) * secondsPerTick;
+    }
+
+    /** @return user and system time of a {@code stat} line of a process or thread, in clock ticks */
+    private static long[] ticks(String statLine) {
         // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
         String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
-        long utime = Long.parseLong(fields[14 - 3]);
-        long stime = Long.parseLong(fields[15 - 3]);
-        return (utime + stime) * secondsPerTick;
+        return new long[]{Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3])};
     }
 
     private static String commandLine(long pid) {
