@@ -95,11 +95,12 @@ final class Report {
         List<Recorder.SendFailure> failures = recorder.sendFailures(down);
         long[] failureNanos = failures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
         double slowdown = median(downTotp) / median(upTotp) - 1;
-        text.append(String.format(Locale.ROOT, "Gateway outage: %d waves of %d SMS + %d TOTP users at once, gateway up, "
-                        + "then %d waves with every SMS held %d s (timeout %d ms)%n%n",
-                GatewayOutageSimulation.WAVES, GatewayOutageSimulation.USERS_PER_KIND,
-                GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.WAVES,
-                GatewayOutageSimulation.HANG_MS / 1000, timeoutMs));
+        text.append(String.format(Locale.ROOT, "Gateway outage: waves of %d SMS + %d TOTP users at once, %d with the "
+                        + "gateway up, then %d with every SMS held %d s (timeout %d ms), then %d with the gateway up "
+                        + "again%n%n",
+                GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.USERS_PER_KIND,
+                GatewayOutageSimulation.WAVES / 2, GatewayOutageSimulation.WAVES, GatewayOutageSimulation.HANG_MS / 1000,
+                timeoutMs, GatewayOutageSimulation.WAVES - GatewayOutageSimulation.WAVES / 2));
         text.append("| figure | gateway up | gateway hangs |\n|---|---|---|\n");
         text.append(String.format(Locale.ROOT, "| TOTP logins: median / p95 (ms) | %s / %s | %s / %s |%n",
                 ms(median(upTotp)), ms(percentile(upTotp, 95)), ms(median(downTotp)), ms(percentile(downTotp, 95))));
