@@ -17,10 +17,9 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
 /**
  * A gateway outage beside logins with the authenticator app: waves of 20 SMS users and 20 TOTP users starting at the
  * same instant, each wave once the last one has finished. Once the gateway's circuit breaker is closed (an earlier
- * run may have opened it), {@value #WAVES}/2 waves with the fake gateway answering at once ({@value #HEALTHY}), then
- * {@value #WAVES} waves while it answers no SMS within the sender's timeout ({@value #OUTAGE}; it holds every request
- * for {@value #HANG_MS} ms), then, once the breaker has closed again, {@value #WAVES}/2 more waves with the gateway
- * up. The TOTP logins of the outage are compared with those of the waves before and after it, so that the machine's
+ * run may have opened it), half of {@value #WAVES} waves with the fake gateway answering at once ({@value #HEALTHY}),
+ * then {@value #WAVES} waves while it answers no SMS within the sender's timeout ({@value #OUTAGE}; it holds every
+ * request for {@value #HANG_MS} ms), then, once the breaker has closed again, the other half with the gateway up. The TOTP logins of the outage are compared with those of the waves before and after it, so that the machine's
  * drift over the run weighs on both sides alike.
  */
 public class GatewayOutageSimulation extends Simulation {
@@ -29,6 +28,7 @@ public class GatewayOutageSimulation extends Simulation {
     static final String RECOVERY = "outage run: waiting for the breaker to close";
     static final String HEALTHY = "outage run: gateway up";
     static final String OUTAGE = "outage run: gateway hangs";
+    /** Waves during the outage; as many with the gateway up, half before the outage and half after it. */
     static final int WAVES = 8;
     static final int USERS_PER_KIND = 20;
     /** Far beyond the sender's 5 s timeout. */

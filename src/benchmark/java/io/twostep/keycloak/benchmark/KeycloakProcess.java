@@ -32,8 +32,13 @@ final class KeycloakProcess {
         JIT("JIT compiler"),
         /** {@code GC Thread#N}, G1's concurrent and refinement threads, and the {@code VM Thread} (safepoints). */
         GC("garbage collector and VM thread"),
-        /** Every other thread, and threads that ended between two readings. */
-        OTHER("other");
+        /** Every other live thread (Keycloak's timers, caches' expiration, JFR, …). */
+        OTHER("other threads"),
+        /**
+         * Not in any live thread's time: threads that ended between the two readings, and the work done between
+         * reading the process's total and listing its threads.
+         */
+        UNATTRIBUTED("threads that ended, and timing skew");
 
         final String label;
 
@@ -54,7 +59,7 @@ final class KeycloakProcess {
             if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
                 return GC;
             }
-            return OTHER;
+            return OTHER; // never UNATTRIBUTED: that is no thread
         }
     }
 
@@ -104,9 +109,10 @@ final class KeycloakProcess {
      * The CPU seconds of the process and of each of its threads at one moment.
      *
      * @param total   the process's CPU seconds, ended threads included
-     * @param threads each live thread's group and CPU seconds, by thread id
+     * @param threads each live thread's group and CPU seconds, by thread id and start time (a thread id the kernel
+     *                hands out again is another thread)
      */
-    record Reading(double total, Map<Long, ThreadTime> threads) {
+    record Reading(double total, Map<String, ThreadTime> threads) {
 
         /** A thread's group, and its user and system CPU seconds. */
         record ThreadTime(Threads group, double user, double system) {
@@ -115,18 +121,14 @@ final class KeycloakProcess {
         /**
          * @param before an earlier reading
          * @return the CPU seconds spent since {@code before}, by {@link Threads} (indexed by ordinal): a thread
-         *         started since counts in full, and {@link Threads#OTHER} takes what the groups do not account for
-         *         (the other threads, and threads that ended in between), so the array adds up to the process's
-         *         CPU seconds since {@code before}
+         *         started since counts in full, and {@link Threads#UNATTRIBUTED} takes what no live thread accounts
+         *         for, so the array adds up to the process's CPU seconds since {@code before}
          */
         double[] since(Reading before) {
             double[] seconds = new double[Threads.values().length];
             double known = 0;
-            for (Map.Entry<Long, ThreadTime> thread : threads.entrySet()) {
+            for (Map.Entry<String, ThreadTime> thread : threads.entrySet()) {
                 Threads group = thread.getValue().group();
-                if (group == Threads.OTHER) {
-                    continue;
-                }
                 ThreadTime earlier = before.threads().get(thread.getKey());
                 double user = thread.getValue().user() - (earlier == null ? 0 : earlier.user());
                 double system = thread.getValue().system() - (earlier == null ? 0 : earlier.system());
@@ -138,14 +140,14 @@ final class KeycloakProcess {
                 }
                 known += user + system;
             }
-            seconds[Threads.OTHER.ordinal()] = total - before.total() - known;
+            seconds[Threads.UNATTRIBUTED.ordinal()] = total - before.total() - known;
             return seconds;
         }
     }
 
     /** @return the CPU seconds of the process and its threads now ({@code /proc/<pid>/task/*}/stat) */
     Reading read() {
-        Map<Long, Reading.ThreadTime> threads = new HashMap<>();
+        Map<String, Reading.ThreadTime> threads = new HashMap<>();
         double total = cpuSeconds();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(stat.resolveSibling("task"))) {
             for (Path task : tasks) {
@@ -153,10 +155,10 @@ final class KeycloakProcess {
                 try {
                     line = Files.readString(task.resolve("stat"));
                 } catch (IOException ended) {
-                    continue; // the thread ended since the listing: its time is in the total, so in OTHER
+                    continue; // the thread ended since the listing: its time is in the total, so in UNATTRIBUTED
                 }
                 long[] ticks = ticks(line);
-                threads.put(Long.parseLong(task.getFileName().toString()), new Reading.ThreadTime(
+                threads.put(task.getFileName() + "@" + ticks[2], new Reading.ThreadTime(
                         Threads.of(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'))),
                         ticks[0] * secondsPerTick, ticks[1] * secondsPerTick));
             }
@@ -172,11 +174,15 @@ final class KeycloakProcess {
         return (ticks[0] + ticks[1]) * secondsPerTick;
     }
 
-    /** @return user and system time of a {@code stat} line of a process or thread, in clock ticks */
+    /**
+     * @return user time, system time and start time (since boot) of a {@code stat} line of a process or thread, in
+     *         clock ticks
+     */
     private static long[] ticks(String statLine) {
         // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
         String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
-        return new long[]{Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3])};
+        return new long[]{Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3]),
+                Long.parseLong(fields[22 - 3])};
     }
 
     private static String commandLine(long pid) {
