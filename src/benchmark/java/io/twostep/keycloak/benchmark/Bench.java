@@ -26,20 +26,28 @@ final class Bench {
     static volatile UserPool slowSms;
 
     /**
-     * Seconds of warm-up at 20 users. On two cores the server's CPU per login was still falling after 40 s of it
-     * (from 96 to 37 ms per TOTP login over the next two minutes, most of the difference the JIT's compilations),
-     * and the measured stages should see a server in steady state.
+     * Seconds of warm-up at 20 users. The measured stages should see a server in steady state, and code that runs
+     * once per login of one kind (the SMS step's HTTP client, the gateway's JSON; the TOTP form) is called a quarter
+     * as often as the code every login runs: the JIT compiles it with its optimising compiler (C2) only after some
+     * thousands of calls, later still while that compiler's queue is long. After 120 s the SMS logins still spent
+     * more of the server's CPU in the JIT compiler and in their own (less optimised) code than the TOTP logins;
+     * after 480 s the JIT compiler's share at one user was the same for both kinds (at 20 users, SMS logins still
+     * had 0.7 ms more of it).
      */
-    static volatile int warmUpSeconds = 120;
-    /** Interleaved rounds at one user (one login of each kind per round, in a shuffled order). */
-    static volatile int rounds = 300;
+    static volatile int warmUpSeconds = 480;
+    /**
+     * Interleaved rounds at one user (one login of each kind per round, in a shuffled order). A young collection or
+     * a compilation that falls into one login adds milliseconds to its CPU time: more rounds narrow the ratio's
+     * interval, at about 0.2 s per round.
+     */
+    static volatile int rounds = 600;
     /** Seconds of each stretch of one kind at 20 users. */
     static volatile int sliceSeconds = 8;
     /**
      * Passes over the kinds at 20 users (forward, backward, forward, …): the machine's speed drifts, and short
      * stretches of each kind in turn spread a drift over every kind alike.
      */
-    static volatile int passes = 4;
+    static volatile int passes = 6;
     /** When set, TOTP and SMS logins are profiled with JFR after the measured stages; otherwise {@code null}. */
     static volatile Profiler profiler;
     /** Seconds of each profiled stretch (20 users, one kind). */

@@ -17,9 +17,10 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
 /**
  * A gateway outage beside logins with the authenticator app: waves of 20 SMS users and 20 TOTP users starting at the
  * same instant, each wave once the last one has finished. Once the gateway's circuit breaker is closed (an earlier
- * run may have opened it), first {@value #WAVES} waves with the fake gateway
- * answering at once ({@value #HEALTHY}), then {@value #WAVES} waves while it answers no SMS within the sender's
- * timeout ({@value #OUTAGE}; it holds every request for {@value #HANG_MS} ms). The TOTP logins of both are compared.
+ * run may have opened it), half of {@value #WAVES} waves with the fake gateway answering at once ({@value #HEALTHY}),
+ * then {@value #WAVES} waves while it answers no SMS within the sender's timeout ({@value #OUTAGE}; it holds every
+ * request for {@value #HANG_MS} ms), then, once the breaker has closed again, the other half with the gateway up. The TOTP logins of the outage are compared with those of the waves before and after it, so that the machine's
+ * drift over the run weighs on both sides alike.
  */
 public class GatewayOutageSimulation extends Simulation {
 
@@ -27,6 +28,7 @@ public class GatewayOutageSimulation extends Simulation {
     static final String RECOVERY = "outage run: waiting for the breaker to close";
     static final String HEALTHY = "outage run: gateway up";
     static final String OUTAGE = "outage run: gateway hangs";
+    /** Waves during the outage; as many with the gateway up, half before the outage and half after it. */
     static final int WAVES = 8;
     static final int USERS_PER_KIND = 20;
     /** Far beyond the sender's 5 s timeout. */
@@ -36,31 +38,42 @@ public class GatewayOutageSimulation extends Simulation {
     private int named;
 
     {
-        // A run before may have left the breaker open: SMS logins every 2 s until one is the trial that closes it.
-        stages.add(scenario(name("until the gateway's breaker is closed"))
-                .asLongAs(session -> ServerMetrics.breakerOpen()).on(
-                        exec(Logins.login(Kind.SMS, RECOVERY, false)).pause(Duration.ofSeconds(2)))
-                .injectOpen(atOnceUsers(1)));
-        for (String series : List.of(HEALTHY, OUTAGE)) {
-            if (series.equals(OUTAGE)) {
-                mark("gateway hangs", () -> FakeVonage.instance().behave(new FakeVonage.Behaviour.Slow(HANG_MS)));
-            }
-            for (int wave = 0; wave < WAVES; wave++) {
-                AtomicInteger turn = new AtomicInteger();
-                stages.add(scenario(name(series + ", wave " + (wave + 1)))
-                        .exec(doIfOrElse(session -> turn.getAndIncrement() % 2 == 0)
-                                .then(Logins.login(Kind.TOTP, series, false))
-                                .orElse(Logins.login(Kind.SMS, series, false)))
-                        .injectOpen(atOnceUsers(2 * USERS_PER_KIND)));
-            }
-        }
+        untilBreakerClosed();
+        waves(HEALTHY, WAVES / 2);
+        mark("gateway hangs", () -> FakeVonage.instance().behave(new FakeVonage.Behaviour.Slow(HANG_MS)));
+        waves(OUTAGE, WAVES);
         mark("gateway back", () -> FakeVonage.instance().reset());
+        untilBreakerClosed();
+        waves(HEALTHY, WAVES - WAVES / 2);
 
         PopulationBuilder chain = stages.get(stages.size() - 1);
         for (int i = stages.size() - 2; i >= 0; i--) {
             chain = stages.get(i).andThen(chain);
         }
         setUp(chain).protocols(Logins.protocol());
+    }
+
+    /**
+     * SMS logins every 2 s until one is the trial that closes the gateway's breaker (left open by an earlier run, or
+     * by the outage), not measured.
+     */
+    private void untilBreakerClosed() {
+        stages.add(scenario(name("until the gateway's breaker is closed"))
+                .asLongAs(session -> ServerMetrics.breakerOpen()).on(
+                        exec(Logins.login(Kind.SMS, RECOVERY, false)).pause(Duration.ofSeconds(2)))
+                .injectOpen(atOnceUsers(1)));
+    }
+
+    /** {@code count} waves of {@value #USERS_PER_KIND} TOTP and {@value #USERS_PER_KIND} SMS users at once. */
+    private void waves(String series, int count) {
+        for (int wave = 0; wave < count; wave++) {
+            AtomicInteger turn = new AtomicInteger();
+            stages.add(scenario(name(series + ", wave " + (wave + 1)))
+                    .exec(doIfOrElse(session -> turn.getAndIncrement() % 2 == 0)
+                            .then(Logins.login(Kind.TOTP, series, false))
+                            .orElse(Logins.login(Kind.SMS, series, false)))
+                    .injectOpen(atOnceUsers(2 * USERS_PER_KIND)));
+        }
     }
 
     private void mark(String what, Runnable action) {

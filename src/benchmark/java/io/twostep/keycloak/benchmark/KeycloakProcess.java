@@ -2,16 +2,66 @@ package io.twostep.keycloak.benchmark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The CPU time the Keycloak server process has used, read from {@code /proc/<pid>/stat} (user plus system time of
- * every thread, garbage collector and compiler included). Reading it costs the server nothing, unlike a scrape of its
- * {@code /metrics}. Linux only.
+ * every thread, garbage collector and compiler included), and split by what its threads do, from
+ * {@code /proc/<pid>/task/<tid>/stat}. Reading it costs the server nothing, unlike a scrape of its {@code /metrics}.
+ * Linux only.
  */
 final class KeycloakProcess {
+
+    /**
+     * The server's threads by what they do, told apart by the thread names the kernel keeps (their first 15
+     * characters).
+     */
+    enum Threads {
+        /** {@code executor-thread-N}: Quarkus's worker threads, which run Keycloak's requests (user time). */
+        REQUESTS("request threads, user"),
+        /** The same threads' system time: the kernel's work for them (sockets, files, scheduling). */
+        REQUESTS_KERNEL("request threads, system"),
+        /** {@code vert.x-eventloop-thread-N}: the HTTP server's network I/O. */
+        EVENT_LOOPS("HTTP event loops"),
+        /** {@code C1/C2 CompilerThreadN} and the code cache's {@code Sweeper thread}. */
+        JIT("JIT compiler"),
+        /** {@code GC Thread#N}, G1's concurrent and refinement threads, and the {@code VM Thread} (safepoints). */
+        GC("garbage collector and VM thread"),
+        /** Every other live thread (Keycloak's timers, caches' expiration, JFR, …). */
+        OTHER("other threads"),
+        /**
+         * Not in any live thread's time: threads that ended between the two readings, and the work done between
+         * reading the process's total and listing its threads.
+         */
+        UNATTRIBUTED("threads that ended, and timing skew");
+
+        final String label;
+
+        Threads(String label) {
+            this.label = label;
+        }
+
+        static Threads of(String name) {
+            if (name.startsWith("executor-thread")) {
+                return REQUESTS;
+            }
+            if (name.startsWith("vert.x-eventloo")) {
+                return EVENT_LOOPS;
+            }
+            if (name.contains("CompilerThre") || name.startsWith("Sweeper thread")) {
+                return JIT;
+            }
+            if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+                return GC;
+            }
+            return OTHER; // never UNATTRIBUTED: that is no thread
+        }
+    }
 
     private final long pid;
     private final Path stat;
@@ -49,15 +99,90 @@ final class KeycloakProcess {
     /** @return CPU seconds the process has used so far, with the kernel's tick resolution (usually 10 ms) */
     double cpuSeconds() {
         try {
-            String line = Files.readString(stat);
-            // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
-            String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
-            long utime = Long.parseLong(fields[14 - 3]);
-            long stime = Long.parseLong(fields[15 - 3]);
-            return (utime + stime) * secondsPerTick;
+            return cpuSeconds(Files.readString(stat));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + stat, e);
         }
+    }
+
+    /**
+     * The CPU seconds of the process and of each of its threads at one moment.
+     *
+     * @param total   the process's CPU seconds, ended threads included
+     * @param threads each live thread's group and CPU seconds, by thread id and start time (a thread id the kernel
+     *                hands out again is another thread)
+     */
+    record Reading(double total, Map<String, ThreadTime> threads) {
+
+        /** A thread's group, and its user and system CPU seconds. */
+        record ThreadTime(Threads group, double user, double system) {
+        }
+
+        /**
+         * @param before an earlier reading
+         * @return the CPU seconds spent since {@code before}, by {@link Threads} (indexed by ordinal): a thread
+         *         started since counts in full, and {@link Threads#UNATTRIBUTED} takes what no live thread accounts
+         *         for, so the array adds up to the process's CPU seconds since {@code before}
+         */
+        double[] since(Reading before) {
+            double[] seconds = new double[Threads.values().length];
+            double known = 0;
+            for (Map.Entry<String, ThreadTime> thread : threads.entrySet()) {
+                Threads group = thread.getValue().group();
+                ThreadTime earlier = before.threads().get(thread.getKey());
+                double user = thread.getValue().user() - (earlier == null ? 0 : earlier.user());
+                double system = thread.getValue().system() - (earlier == null ? 0 : earlier.system());
+                if (group == Threads.REQUESTS) {
+                    seconds[Threads.REQUESTS.ordinal()] += user;
+                    seconds[Threads.REQUESTS_KERNEL.ordinal()] += system;
+                } else {
+                    seconds[group.ordinal()] += user + system;
+                }
+                known += user + system;
+            }
+            seconds[Threads.UNATTRIBUTED.ordinal()] = total - before.total() - known;
+            return seconds;
+        }
+    }
+
+    /** @return the CPU seconds of the process and its threads now ({@code /proc/<pid>/task/*}/stat) */
+    Reading read() {
+        Map<String, Reading.ThreadTime> threads = new HashMap<>();
+        double total = cpuSeconds();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(stat.resolveSibling("task"))) {
+            for (Path task : tasks) {
+                String line;
+                try {
+                    line = Files.readString(task.resolve("stat"));
+                } catch (IOException ended) {
+                    continue; // the thread ended since the listing: its time is in the total, so in UNATTRIBUTED
+                }
+                long[] ticks = ticks(line);
+                threads.put(task.getFileName() + "@" + ticks[2], new Reading.ThreadTime(
+                        Threads.of(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'))),
+                        ticks[0] * secondsPerTick, ticks[1] * secondsPerTick));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the threads of " + pid, e);
+        }
+        return new Reading(total, threads);
+    }
+
+    /** @return user plus system time of a {@code stat} line of a process or thread, in seconds */
+    private double cpuSeconds(String statLine) {
+        long[] ticks = ticks(statLine);
+        return (ticks[0] + ticks[1]) * secondsPerTick;
+    }
+
+    /**
+     * @return user time, system time and start time (since boot) of a {@code stat} line of a process or thread, in
+     *         clock ticks
+     */
+    private static long[] ticks(String statLine) {
+        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+        String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
+        return new long[]{Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3]),
+                Long.parseLong(fields[22 - 3])};
     }
 
     private static String commandLine(long pid) {

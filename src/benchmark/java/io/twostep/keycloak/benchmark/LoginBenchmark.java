@@ -49,14 +49,14 @@ class LoginBenchmark {
     void loginsSideBySide() throws Exception {
         Bench.serverUrl = realm.getBaseUrl().substring(0, realm.getBaseUrl().indexOf("/realms/"));
         Bench.realmName = realm.getName();
-        Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 300);
+        Bench.rounds = Integer.getInteger("twostep.benchmark.rounds", 600);
         Bench.sliceSeconds = Integer.getInteger("twostep.benchmark.sliceSeconds", 8);
-        Bench.passes = Integer.getInteger("twostep.benchmark.passes", 4);
-        Bench.warmUpSeconds = Integer.getInteger("twostep.benchmark.warmUpSeconds", 120);
+        Bench.passes = Integer.getInteger("twostep.benchmark.passes", 6);
+        Bench.warmUpSeconds = Integer.getInteger("twostep.benchmark.warmUpSeconds", 480);
 
         Bench.POOLS.put(Kind.PASSWORD, new UserPool(seed("bench-pw-", 40, i -> null, false), false));
         Bench.POOLS.put(Kind.TOTP, new UserPool(seed("bench-totp-", 700, i -> null, true), true));
-        List<BenchUser> sms = seed("bench-sms-", 500, i -> number(1, i), false);
+        List<BenchUser> sms = seed("bench-sms-", smsAccounts(), i -> number(1, i), false);
         Bench.POOLS.put(Kind.SMS, new UserPool(sms, false));
         Bench.POOLS.put(Kind.DEVICE, new UserPool(seed("bench-dev-", 40, i -> number(2, i), false), false));
         Bench.slowSms = new UserPool(sms.stream()
@@ -112,6 +112,16 @@ class LoginBenchmark {
             assertTrue(failure.nanos() < (SENDER_TIMEOUT_MS + 1000) * 1_000_000L,
                     "a failed send took " + failure.nanos() / 1_000_000 + " ms");
         }
+    }
+
+    /**
+     * @return enough SMS accounts that none gets more than 5 SMS over the run (the default budget is 10 an hour per
+     *         account and per number): at most about 12 SMS a second in the warm-up, one a round at one user, about
+     *         40 a second in the SMS stretches at 20 users, and some 1,500 in the mixed and outage runs
+     */
+    private static int smsAccounts() {
+        long sms = 12L * Bench.warmUpSeconds + Bench.rounds + 40L * Bench.sliceSeconds * Bench.passes + 1500;
+        return (int) Math.max(500, (sms + 4) / 5);
     }
 
     /** Runs one simulation in this JVM; its report goes under {@code results}. */

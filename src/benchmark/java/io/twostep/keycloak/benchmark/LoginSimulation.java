@@ -24,7 +24,8 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  * The four kinds of login side by side on one Keycloak, one stage after the other:
  * <ol>
  *     <li>set-up: one SMS login per remembered-device account, ticking "Remember this device";</li>
- *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s, the kinds in turn, so that the server's JIT has
+ *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s from {@link Logins#WARM_UP_ADDRESS}, the kinds in
+ *     turn, so that the server's JIT has
  *     compiled every path, the SMS step's (the gateway's HTTP client, its JSON) as well as the paths every login
  *     takes;</li>
  *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
@@ -58,7 +59,8 @@ public class LoginSimulation extends Simulation {
         stage(scenario("set-up: remember a device per account").exec(Logins.rememberDevice())
                 .injectOpen(atOnceUsers(Bench.pool(Kind.DEVICE).all().size())));
         stage(scenario("warm-up").exec(anyKind("warm-up"))
-                .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.warmUpSeconds))));
+                .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.warmUpSeconds)))
+                .protocols(Logins.protocol().localAddress(Logins.WARM_UP_ADDRESS)));
 
         ChainBuilder rounds = exec(session -> session);
         Random random = new Random(13);

@@ -2,6 +2,7 @@ package io.twostep.keycloak.benchmark;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +18,19 @@ final class Recorder {
 
     /**
      * One finished login: the 1-user round it belongs to (-1 outside that stage), wall time in nanoseconds, and the
-     * server's CPU seconds during it (NaN when not read).
+     * server's CPU seconds during it (NaN when not read), by {@link KeycloakProcess.Threads} ({@code null} when not
+     * read).
      */
-    record Login(String series, Kind kind, int round, long nanos, double cpuSeconds) {
+    record Login(String series, Kind kind, int round, long nanos, double cpuSeconds, double[] cpuByThreads) {
     }
 
     /**
-     * A stretch of load of one kind: wall and server CPU seconds, the load generator's CPU seconds (this JVM:
-     * Gatling and the fake gateway, on the same cores as the server), and the logins finished in it.
+     * A stretch of load of one kind: wall and server CPU seconds (in all, and by {@link KeycloakProcess.Threads}),
+     * the load generator's CPU seconds (this JVM: Gatling and the fake gateway, on the same cores as the server), and
+     * the logins finished in it.
      */
-    record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, double generatorCpuSeconds,
-                 int logins) {
+    record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, double[] cpuByThreads,
+                 double generatorCpuSeconds, int logins) {
     }
 
     /**
@@ -43,6 +46,7 @@ final class Recorder {
     private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
     private final Map<String, double[]> openSlices = new HashMap<>();
+    private final Map<String, KeycloakProcess.Reading> openSliceCpu = new HashMap<>();
     private final Map<String, List<ServerMetrics.GatewayTime>> gatewayTimes = new HashMap<>();
     private final KeycloakProcess keycloak;
 
@@ -50,9 +54,9 @@ final class Recorder {
         this.keycloak = keycloak;
     }
 
-    /** @return the server's CPU seconds so far */
-    double cpu() {
-        return keycloak.cpuSeconds();
+    /** @return the server's CPU time now, in all and by thread */
+    KeycloakProcess.Reading cpu() {
+        return keycloak.read();
     }
 
     /** @return this JVM's CPU seconds so far (Gatling's virtual users and the fake gateway) */
@@ -61,8 +65,10 @@ final class Recorder {
                 .getProcessCpuTime() / 1e9;
     }
 
-    synchronized void login(String series, Kind kind, int round, long nanos, double cpuSeconds) {
-        logins.add(new Login(series, kind, round, nanos, cpuSeconds));
+    /** @param cpuByThreads the server's CPU seconds during the login, by threads, or {@code null} when not read */
+    synchronized void login(String series, Kind kind, int round, long nanos, double[] cpuByThreads) {
+        logins.add(new Login(series, kind, round, nanos,
+                cpuByThreads == null ? Double.NaN : Arrays.stream(cpuByThreads).sum(), cpuByThreads));
         finished.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -76,8 +82,9 @@ final class Recorder {
 
     /** Starts a stretch of load: no login of {@code series} is in flight. */
     synchronized void beginSlice(String series, Kind kind) {
-        openSlices.put(series + "/" + kind,
-                new double[]{System.nanoTime() / 1e9, cpu(), finished(series, kind), generatorCpu()});
+        openSlices.put(series + "/" + kind, new double[]{System.nanoTime() / 1e9, finished(series, kind),
+                generatorCpu()});
+        openSliceCpu.put(series + "/" + kind, cpu());
     }
 
     /** Ends the stretch begun last for {@code series} and {@code kind}: every login of it has finished. */
@@ -86,8 +93,9 @@ final class Recorder {
         if (start == null) {
             throw new IllegalStateException("no slice open for " + series + "/" + kind);
         }
-        slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start[0], cpu() - start[1],
-                generatorCpu() - start[3], finished(series, kind) - (int) start[2]));
+        double[] cpu = cpu().since(openSliceCpu.remove(series + "/" + kind));
+        slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start[0], Arrays.stream(cpu).sum(), cpu,
+                generatorCpu() - start[2], finished(series, kind) - (int) start[1]));
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */

@@ -48,6 +48,7 @@ final class Report {
         out.append(String.format(Locale.ROOT, "%n20 users, SMS / TOTP in each pass (adjacent stretches): logins/s %s; "
                         + "server CPU per login %s.%n", perPass(twenty, this::passLoginsPerSecond),
                 perPass(twenty, this::passCpuPerLogin)));
+        byThreads(one, twenty);
         out.append(String.format(Locale.ROOT, "Remembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
                 medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
         out.append(String.format(Locale.ROOT, "1 user: the server waited %s ms on average per SMS for the fake "
@@ -94,11 +95,12 @@ final class Report {
         List<Recorder.SendFailure> failures = recorder.sendFailures(down);
         long[] failureNanos = failures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
         double slowdown = median(downTotp) / median(upTotp) - 1;
-        text.append(String.format(Locale.ROOT, "Gateway outage: %d waves of %d SMS + %d TOTP users at once, gateway up, "
-                        + "then %d waves with every SMS held %d s (timeout %d ms)%n%n",
-                GatewayOutageSimulation.WAVES, GatewayOutageSimulation.USERS_PER_KIND,
-                GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.WAVES,
-                GatewayOutageSimulation.HANG_MS / 1000, timeoutMs));
+        text.append(String.format(Locale.ROOT, "Gateway outage: waves of %d SMS + %d TOTP users at once, %d with the "
+                        + "gateway up, then %d with every SMS held %d s (timeout %d ms), then %d with the gateway up "
+                        + "again%n%n",
+                GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.USERS_PER_KIND,
+                GatewayOutageSimulation.WAVES / 2, GatewayOutageSimulation.WAVES, GatewayOutageSimulation.HANG_MS / 1000,
+                timeoutMs, GatewayOutageSimulation.WAVES - GatewayOutageSimulation.WAVES / 2));
         text.append("| figure | gateway up | gateway hangs |\n|---|---|---|\n");
         text.append(String.format(Locale.ROOT, "| TOTP logins: median / p95 (ms) | %s / %s | %s / %s |%n",
                 ms(median(upTotp)), ms(percentile(upTotp, 95)), ms(median(downTotp)), ms(percentile(downTotp, 95))));
@@ -119,6 +121,36 @@ final class Report {
         text.append(String.format(Locale.ROOT, "TOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
         return text.toString();
+    }
+
+    /**
+     * The server's CPU per TOTP and per SMS login split by the threads that spent it, at one user (read around each
+     * login) and at 20 users (around each stretch): whether the SMS step's extra is the requests' own work or
+     * the JIT's and the garbage collector's.
+     */
+    private void byThreads(String one, String twenty) {
+        out.append("\nServer CPU per login by thread (ms):\n\n| threads | 1 user: TOTP | 1 user: SMS | 1 user: SMS − TOTP "
+                + "| 20 users: TOTP | 20 users: SMS | 20 users: SMS − TOTP |\n|---|---|---|---|---|---|---|\n");
+        for (KeycloakProcess.Threads threads : KeycloakProcess.Threads.values()) {
+            int i = threads.ordinal();
+            double[] oneUser = {loginCpuByThreads(one, Kind.TOTP, i), loginCpuByThreads(one, Kind.SMS, i)};
+            double[] twentyUsers = {sliceCpuByThreads(twenty, Kind.TOTP, i), sliceCpuByThreads(twenty, Kind.SMS, i)};
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %+.2f | %s | %s | %+.2f |%n", threads.label,
+                    cpuMs(oneUser[0]), cpuMs(oneUser[1]), (oneUser[1] - oneUser[0]) * 1e3,
+                    cpuMs(twentyUsers[0]), cpuMs(twentyUsers[1]), (twentyUsers[1] - twentyUsers[0]) * 1e3));
+        }
+        out.append('\n');
+    }
+
+    private double loginCpuByThreads(String series, Kind kind, int threads) {
+        return recorder.logins(series, kind).stream().filter(l -> l.cpuByThreads() != null)
+                .mapToDouble(l -> l.cpuByThreads()[threads]).average().orElse(Double.NaN);
+    }
+
+    private double sliceCpuByThreads(String series, Kind kind, int threads) {
+        List<Recorder.Slice> slices = recorder.slices(series, kind);
+        return slices.stream().mapToDouble(s -> s.cpuByThreads()[threads]).sum()
+                / slices.stream().mapToInt(Recorder.Slice::logins).sum();
     }
 
     private void row(String figure, Function<Kind, String> value, String ratio, String goal) {
