@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The accounts of one kind of login, handed out in turn so that no account passes a per-user budget (10 SMS an
  * hour) during a run. For the authenticator app, Keycloak refuses a TOTP code an account has used before (code reuse
  * is off in the demo realm, as by default) but accepts the code of the next 30-s time step too (look-around 1): an
- * account is handed out at most twice per time step, with the code of this step, then of the next.
+ * account is handed out at most twice per time step, with the code of this step, then of the next, and never with
+ * a step's code it was given before (an account given the next step's code is given it only once).
  */
 final class UserPool {
 
@@ -18,7 +19,8 @@ final class UserPool {
     private final List<BenchUser> users;
     private final boolean oncePerTimeStep;
     private final AtomicInteger next = new AtomicInteger();
-    private final Map<String, long[]> lastStep = new ConcurrentHashMap<>();
+    /** The latest time step whose TOTP code each account has been given. */
+    private final Map<String, Long> lastCodeStep = new ConcurrentHashMap<>();
     private final Map<String, String[]> deviceCookies = new ConcurrentHashMap<>();
 
     UserPool(List<BenchUser> users, boolean oncePerTimeStep) {
@@ -49,17 +51,16 @@ final class UserPool {
                 return new Lease(user, 0);
             }
             long step = System.currentTimeMillis() / TOTP_STEP_MS;
-            long[] codeNumber = new long[1]; // 1: this step's code, 2: the next step's, 0: none left
-            lastStep.compute(user.username(), (name, used) -> {
-                if (used == null || used[0] != step) {
-                    codeNumber[0] = 1;
-                    return new long[]{step, 1};
-                }
-                codeNumber[0] = used[1] < 2 ? used[1] + 1 : 0;
-                return new long[]{step, Math.max(used[1], codeNumber[0])};
+            long[] codeStep = new long[1]; // the time step whose code to enter: this one or the next; 0: none left
+            lastCodeStep.compute(user.username(), (name, used) -> {
+                // A code once entered is refused for good: never hand out a step's code twice, even when the
+                // account entered the next step's code in the step before.
+                long candidate = used == null || used < step ? step : used + 1;
+                codeStep[0] = candidate <= step + 1 ? candidate : 0;
+                return codeStep[0] > 0 ? codeStep[0] : used;
             });
-            if (codeNumber[0] > 0) {
-                return new Lease(user, (step + codeNumber[0] - 1) * TOTP_STEP_MS + TOTP_STEP_MS / 2);
+            if (codeStep[0] > 0) {
+                return new Lease(user, codeStep[0] * TOTP_STEP_MS + TOTP_STEP_MS / 2);
             }
         }
         throw new IllegalStateException("every account of the pool entered both codes of this time step");
