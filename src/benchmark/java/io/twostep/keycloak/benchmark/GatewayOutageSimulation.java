@@ -19,7 +19,8 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  * same instant, each wave once the last one has finished. Once the gateway's circuit breaker is closed (an earlier
  * run may have opened it), half of {@value #WAVES} waves with the fake gateway answering at once ({@value #HEALTHY}),
  * then {@value #WAVES} waves while it answers no SMS within the sender's timeout ({@value #OUTAGE}; it holds every
- * request for {@value #HANG_MS} ms), then, once the breaker has closed again, the other half with the gateway up. The TOTP logins of the outage are compared with those of the waves before and after it, so that the machine's
+ * request for {@value #HANG_MS} ms), then, once the breaker has closed again, the other half with the gateway up.
+ * The TOTP logins of the outage are compared with those of the waves before and after it, so that the machine's
  * drift over the run weighs on both sides alike.
  */
 public class GatewayOutageSimulation extends Simulation {

@@ -25,9 +25,8 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  * <ol>
  *     <li>set-up: one SMS login per remembered-device account, ticking "Remember this device";</li>
  *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s from {@link Logins#WARM_UP_ADDRESS}, the kinds in
- *     turn, so that the server's JIT has
- *     compiled every path, the SMS step's (the gateway's HTTP client, its JSON) as well as the paths every login
- *     takes;</li>
+ *     turn, so that the server's JIT has compiled every path, the SMS step's (the gateway's HTTP client, its JSON)
+ *     as well as the paths every login takes;</li>
  *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
  *     the server's CPU time read around each login;</li>
  *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, in

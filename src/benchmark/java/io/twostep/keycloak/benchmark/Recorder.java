@@ -18,10 +18,13 @@ final class Recorder {
 
     /**
      * One finished login: the 1-user round it belongs to (-1 outside that stage), wall time in nanoseconds, and the
-     * server's CPU seconds during it (NaN when not read), by {@link KeycloakProcess.Threads} ({@code null} when not
-     * read).
+     * server's CPU seconds during it by {@link KeycloakProcess.Threads} ({@code null} when not read).
      */
-    record Login(String series, Kind kind, int round, long nanos, double cpuSeconds, double[] cpuByThreads) {
+    record Login(String series, Kind kind, int round, long nanos, double[] cpuByThreads) {
+        /** @return the server's CPU seconds during the login, NaN when not read */
+        double cpuSeconds() {
+            return cpuByThreads == null ? Double.NaN : Arrays.stream(cpuByThreads).sum();
+        }
     }
 
     /**
@@ -29,8 +32,17 @@ final class Recorder {
      * the load generator's CPU seconds (this JVM: Gatling and the fake gateway, on the same cores as the server), and
      * the logins finished in it.
      */
-    record Slice(String series, Kind kind, double wallSeconds, double cpuSeconds, double[] cpuByThreads,
-                 double generatorCpuSeconds, int logins) {
+    record Slice(String series, Kind kind, double wallSeconds, double[] cpuByThreads, double generatorCpuSeconds,
+                 int logins) {
+        /** @return the server's CPU seconds during the stretch */
+        double cpuSeconds() {
+            return Arrays.stream(cpuByThreads).sum();
+        }
+    }
+
+    /** Where a stretch of load began: its time in seconds, its logins finished so far, both CPU readings. */
+    private record OpenSlice(double startSeconds, int finishedBefore, double generatorCpu,
+                             KeycloakProcess.Reading cpu) {
     }
 
     /**
@@ -45,8 +57,7 @@ final class Recorder {
     private final List<SendFailure> sendFailures = new ArrayList<>();
     private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
-    private final Map<String, double[]> openSlices = new HashMap<>();
-    private final Map<String, KeycloakProcess.Reading> openSliceCpu = new HashMap<>();
+    private final Map<String, OpenSlice> openSlices = new HashMap<>();
     private final Map<String, List<ServerMetrics.GatewayTime>> gatewayTimes = new HashMap<>();
     private final KeycloakProcess keycloak;
 
@@ -67,8 +78,7 @@ final class Recorder {
 
     /** @param cpuByThreads the server's CPU seconds during the login, by threads, or {@code null} when not read */
     synchronized void login(String series, Kind kind, int round, long nanos, double[] cpuByThreads) {
-        logins.add(new Login(series, kind, round, nanos,
-                cpuByThreads == null ? Double.NaN : Arrays.stream(cpuByThreads).sum(), cpuByThreads));
+        logins.add(new Login(series, kind, round, nanos, cpuByThreads));
         finished.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -82,20 +92,18 @@ final class Recorder {
 
     /** Starts a stretch of load: no login of {@code series} is in flight. */
     synchronized void beginSlice(String series, Kind kind) {
-        openSlices.put(series + "/" + kind, new double[]{System.nanoTime() / 1e9, finished(series, kind),
-                generatorCpu()});
-        openSliceCpu.put(series + "/" + kind, cpu());
+        openSlices.put(series + "/" + kind, new OpenSlice(System.nanoTime() / 1e9, finished(series, kind),
+                generatorCpu(), cpu()));
     }
 
     /** Ends the stretch begun last for {@code series} and {@code kind}: every login of it has finished. */
     synchronized void endSlice(String series, Kind kind) {
-        double[] start = openSlices.remove(series + "/" + kind);
+        OpenSlice start = openSlices.remove(series + "/" + kind);
         if (start == null) {
             throw new IllegalStateException("no slice open for " + series + "/" + kind);
         }
-        double[] cpu = cpu().since(openSliceCpu.remove(series + "/" + kind));
-        slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start[0], Arrays.stream(cpu).sum(), cpu,
-                generatorCpu() - start[2], finished(series, kind) - (int) start[1]));
+        slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start.startSeconds(), cpu().since(start.cpu()),
+                generatorCpu() - start.generatorCpu(), finished(series, kind) - start.finishedBefore()));
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */

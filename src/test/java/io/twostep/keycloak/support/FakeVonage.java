@@ -179,23 +179,24 @@ public final class FakeVonage {
         if (now instanceof Behaviour.FailFirst failFirst) {
             now = faultsLeft.getAndDecrement() > 0 ? failFirst.fault() : new Behaviour.Accept();
         }
-        if (now instanceof Behaviour.Slow) {
+        boolean held = now instanceof Behaviour.Slow;
+        if (held) {
             recordSecrets(sms, form); // before the hold, which may outlast the test JVM
-            answer(exchange, sms, authorised, now);
-            return;
         }
         try {
-            answer(exchange, sms, authorised, now);
+            answer(exchange, sms, now);
         } finally {
-            // After the answer, which does not wait for the file: the log scan reads it only after the run.
-            recordSecrets(sms, form);
+            if (!held) {
+                // After the answer, which does not wait for the file: the log scan reads it only after the run.
+                recordSecrets(sms, form);
+            }
         }
     }
 
     /** @param now what to answer an authorised request with; {@code null} for a request that is not authorised */
-    private void answer(HttpExchange exchange, Sms sms, boolean authorised, Behaviour now) throws IOException {
+    private void answer(HttpExchange exchange, Sms sms, Behaviour now) throws IOException {
         try (exchange) {
-            if (!authorised) {
+            if (!sms.authorised()) {
                 respond(exchange, 401, "{\"type\":\"https://developer.nexmo.com/api-errors#unauthorized\","
                         + "\"title\":\"Unauthorized\",\"detail\":\"You did not provide correct credentials.\"}");
                 return;
