@@ -82,8 +82,7 @@ final class KeycloakServices {
      */
     private static String configuredHost(KeycloakSession session, RealmModel realm) {
         String frontendUrl = realm.getAttribute("frontendUrl");
-        String hostname = Config.scope("hostname", "v2").get("hostname");
-        boolean fixed = (frontendUrl != null && !frontendUrl.isBlank()) || (hostname != null && !hostname.isBlank());
+        boolean fixed = (frontendUrl != null && !frontendUrl.isBlank()) || ServerOption.HOSTNAME_SET;
         if (fixed) {
             return session.getContext().getUri(UrlType.FRONTEND).getBaseUri().getHost();
         }
@@ -92,6 +91,16 @@ final class KeycloakServices {
                     + "out without the origin-bound last line '@<host> #<code>'. Set --hostname to add it.");
         }
         return null;
+    }
+
+    /**
+     * The server's options this class reads, once: they are fixed while Keycloak runs, and each read goes through
+     * Quarkus's chain of configuration interceptors (about 25 µs).
+     */
+    private static final class ServerOption {
+        /** Whether the {@code hostname} option is set. */
+        static final boolean HOSTNAME_SET = !String.valueOf(Config.scope("hostname", "v2").get("hostname", ""))
+                .isBlank();
     }
 
     /** A step's events, each a clone of the flow's event builder, so nothing lands on the login's own event. */
