@@ -2,6 +2,7 @@ package io.twostep.keycloak.limits;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /** {@link SlotCounter.Store} in memory, atomic like Keycloak's single-use store: for unit tests with real threads. */
@@ -12,6 +13,7 @@ public final class MemorySlots implements SlotCounter.Store {
     private final Map<String, Long> entries = new ConcurrentHashMap<>();
     private final Map<String, Long> lifespans = new ConcurrentHashMap<>();
     private volatile Predicate<String> takenElsewhere = key -> false;
+    private final AtomicInteger lookUps = new AtomicInteger();
 
     /**
      * Makes every claim of a matching key fail, as if another request had taken it a moment before.
@@ -41,6 +43,7 @@ public final class MemorySlots implements SlotCounter.Store {
 
     @Override
     public boolean contains(String key) {
+        lookUps.incrementAndGet();
         return entries.containsKey(key);
     }
 
@@ -58,6 +61,11 @@ public final class MemorySlots implements SlotCounter.Store {
     @Override
     public void remove(String key) {
         entries.remove(key);
+    }
+
+    /** @return how many {@link #contains} calls there have been */
+    public int lookUps() {
+        return lookUps.get();
     }
 
     /** @return how many slots there are (in-flight markers not counted) */

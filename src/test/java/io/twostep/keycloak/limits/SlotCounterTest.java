@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +43,56 @@ class SlotCounterTest {
             assertEquals(i, counter.count());
         }
         assertTrue(counter.claim(1000, SlotCounter.Gate.OPEN).full());
+    }
+
+    @Test
+    void aLargeCountIsFoundAgainInAFewLookUps() {
+        String name = "hinted-" + UUID.randomUUID();
+        SlotCounter counter = new SlotCounter(store, name, 10_000, 60);
+        for (int i = 1; i <= 5000; i++) {
+            store.putIfAbsent(name + "." + i, 60);
+        }
+        int before = store.lookUps();
+        assertEquals(5000, counter.count());
+        int first = store.lookUps() - before;
+        assertTrue(first >= 20, "the first search starts at slot 1: " + first + " look-ups");
+
+        assertEquals(5001, counter.claim(1000, SlotCounter.Gate.OPEN).slot());
+        before = store.lookUps();
+        assertEquals(5001, new SlotCounter(store, name, 10_000, 60).count()); // another request, the same node
+        assertTrue(store.lookUps() - before <= 4, (store.lookUps() - before) + " look-ups");
+    }
+
+    @Test
+    void aHintToASlotNoLongerClaimedIsNotBelieved() {
+        String name = "stale-" + UUID.randomUUID();
+        SlotCounter counter = new SlotCounter(store, name, 100, 60);
+        for (int i = 1; i <= 40; i++) {
+            counter.claim(1000, SlotCounter.Gate.OPEN);
+        }
+        assertEquals(40, counter.count());
+        counter.clear();
+        assertEquals(0, counter.count());
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(i, counter.claim(1000, SlotCounter.Gate.OPEN).slot());
+        }
+        assertEquals(3, counter.count());
+        // The same name in another store (another cluster's cache, or the slots expired): the hint is only a start.
+        MemorySlots other = new MemorySlots();
+        assertEquals(0, new SlotCounter(other, name, 100, 60).count());
+        assertEquals(1, new SlotCounter(other, name, 100, 60).claim(1000, SlotCounter.Gate.OPEN).slot());
+    }
+
+    @Test
+    void aHintAboveALowerMaximumIsNotUsed() {
+        String name = "max-" + UUID.randomUUID();
+        for (int i = 1; i <= 30; i++) {
+            store.putIfAbsent(name + "." + i, 60);
+        }
+        assertEquals(30, new SlotCounter(store, name, 100, 60).count());
+        // The setting was lowered: the count never passes the new maximum.
+        assertEquals(10, new SlotCounter(store, name, 10, 60).count());
+        assertTrue(new SlotCounter(store, name, 10, 60).claim(1000, SlotCounter.Gate.OPEN).full());
     }
 
     @Test
