@@ -14,6 +14,8 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -88,7 +90,8 @@ public final class FakeVonage {
     private static FakeVonage instance;
 
     private final HttpServer server;
-    private final List<Sms> received = new CopyOnWriteArrayList<>();
+    /** Every SMS in arrival order; a queue, since a copy-on-write list would copy all of them on every SMS. */
+    private final Queue<Sms> received = new ConcurrentLinkedQueue<>();
     /** The same SMS by destination (digits without {@code +}), so that a test's look-up does not scan every SMS. */
     private final Map<String, List<Sms>> byNumber = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicReference<Behaviour> behaviour = new AtomicReference<>(new Behaviour.Accept());
