@@ -48,10 +48,10 @@ final class Bench {
      * stretches of each kind in turn spread a drift over every kind alike.
      */
     static volatile int passes = 6;
-    /** When set, TOTP and SMS logins are profiled with JFR after the measured stages; otherwise {@code null}. */
+    /** When set, TOTP and SMS logins are profiled (async-profiler) after the measured stages; otherwise {@code null}. */
     static volatile Profiler profiler;
     /** Seconds of each profiled stretch (20 users, one kind). */
-    static final int PROFILE_SECONDS = 20;
+    static final int PROFILE_SECONDS = 30;
 
     private Bench() {
     }

@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the demo realm and the fake gateway, accounts of each kind, then Gatling's {@link LoginSimulation} and
  * {@link GatewayOutageSimulation} in this JVM (so that the SMS logins can read their codes from the fake gateway),
  * then the table. Gatling's HTML reports go to {@code target/gatling/}, the table to standard output and
- * {@code target/benchmark/summary.md}. With {@code -Dbenchmark.profile=true}, TOTP and SMS logins are also recorded
- * with JFR on the server, and {@code target/benchmark/profile-*.txt} say where their CPU time went.
+ * {@code target/benchmark/summary.md}. With {@code -Dbenchmark.profile=true}, TOTP and SMS logins are also profiled
+ * with async-profiler on the server, and {@code target/benchmark/profile-*.txt} say where their CPU time went.
  *
  * <p>Fails only when logins that must work did not (password, TOTP, remembered device, SMS with the gateway up), or
  * when the outage run let anything but SMS sends fail, or a failed send took longer than the timeout or left the
@@ -82,12 +82,32 @@ class LoginBenchmark {
         if (Bench.profiler != null) {
             for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {
                 String series = LoginSimulation.PROFILE + kind.name().toLowerCase(java.util.Locale.ROOT);
-                String profile = Profiler.summarise(benchmarkDir.resolve(series + ".jfr"), kind.label,
+                String profile = Profiler.summarise(benchmarkDir.resolve(series + ".collapsed"), kind.label,
                         Bench.recorder.finished(series, kind));
                 Files.writeString(benchmarkDir.resolve(series + ".txt"), profile);
                 summary += "\nProfile (" + benchmarkDir.resolve(series + ".txt") + "):\n"
                         + profile.lines().limit(25).collect(java.util.stream.Collectors.joining("\n")) + "\n";
             }
+        }
+        if (Bench.profiler != null) {
+            String totpSeries = LoginSimulation.PROFILE + "totp";
+            String smsSeries = LoginSimulation.PROFILE + "sms";
+            String comparison = Profiler.compare(benchmarkDir.resolve(totpSeries + ".collapsed"), Kind.TOTP.label,
+                    Bench.recorder.finished(totpSeries, Kind.TOTP), benchmarkDir.resolve(smsSeries + ".collapsed"),
+                    Kind.SMS.label, Bench.recorder.finished(smsSeries, Kind.SMS));
+            comparison += "\n\nThe load generator (this JVM: Gatling and the fake gateway)\n\n" + Profiler.compare(
+                    benchmarkDir.resolve(totpSeries + "-generator.collapsed"), Kind.TOTP.label,
+                    Bench.recorder.finished(totpSeries, Kind.TOTP),
+                    benchmarkDir.resolve(smsSeries + "-generator.collapsed"), Kind.SMS.label,
+                    Bench.recorder.finished(smsSeries, Kind.SMS));
+            for (String series : List.of(totpSeries, smsSeries)) {
+                comparison += "\n\nThe server's JIT compiler\n\n" + Profiler.compilations(
+                        benchmarkDir.resolve(series + "-jit.jfr"), series, Bench.recorder.finished(series,
+                                series.equals(totpSeries) ? Kind.TOTP : Kind.SMS));
+            }
+            Files.writeString(benchmarkDir.resolve("profile-comparison.txt"), comparison);
+            summary += "\nProfiles compared (" + benchmarkDir.resolve("profile-comparison.txt") + "):\n"
+                    + comparison.lines().limit(40).collect(java.util.stream.Collectors.joining("\n")) + "\n";
         }
         System.out.println(summary);
         Files.createDirectories(benchmarkDir);

@@ -24,6 +24,7 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  * The four kinds of login side by side on one Keycloak, one stage after the other:
  * <ol>
  *     <li>set-up: one SMS login per remembered-device account, ticking "Remember this device";</li>
+ *     <li>with profiling on, the profiler loaded into the server (see {@link Profiler#prime});</li>
  *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s from {@link Logins#WARM_UP_ADDRESS}, the kinds in
  *     turn, so that the server's JIT has compiled every path, the SMS step's (the gateway's HTTP client, its JSON)
  *     as well as the paths every login takes;</li>
@@ -33,7 +34,7 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  *     {@link Bench#passes} passes over the kinds (forward, backward, forward, …), the server's CPU time read around
  *     each stretch;</li>
  *     <li>only with profiling on ({@link Bench#profiler}): 20 users of TOTP, then of SMS, for
- *     {@link Bench#PROFILE_SECONDS} s each, with a JFR recording of the server around each;</li>
+ *     {@link Bench#PROFILE_SECONDS} s each, with async-profiler sampling the server around each;</li>
  *     <li>{@value #MIXED} and {@value #SLOW}: 20 concurrent users, the kinds in turn, with the fake gateway
  *     answering at once, then answering a quarter of the SMS accounts only after 10 s.</li>
  * </ol>
@@ -57,6 +58,9 @@ public class LoginSimulation extends Simulation {
     {
         stage(scenario("set-up: remember a device per account").exec(Logins.rememberDevice())
                 .injectOpen(atOnceUsers(Bench.pool(Kind.DEVICE).all().size())));
+        if (Bench.profiler != null) {
+            mark("profiler loaded", () -> Bench.profiler.prime());
+        }
         stage(scenario("warm-up").exec(anyKind("warm-up"))
                 .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.warmUpSeconds)))
                 .protocols(Logins.protocol().localAddress(Logins.WARM_UP_ADDRESS)));
