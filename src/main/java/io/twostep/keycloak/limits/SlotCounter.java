@@ -254,6 +254,9 @@ public final class SlotCounter {
     }
 
     private void clearFrom(int highest) {
+        // A slot stamped after this clear by a request still in flight makes the slot again: a count searched from
+        // slot 1 does not see it behind the gap, and neither must one searched from this node's hint.
+        LAST_COUNTS.remove(name);
         for (int slot = highest; slot >= 1; slot--) {
             store.remove(key(slot));
         }
