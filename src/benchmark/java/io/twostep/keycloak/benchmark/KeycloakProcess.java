@@ -145,6 +145,31 @@ final class KeycloakProcess {
         }
     }
 
+    /**
+     * Waits until the server is quiet: less than a tenth of a core for two 250 ms intervals in a row, or 15 s at most.
+     * Work a stretch of logins leaves behind (a concurrent garbage collection, batched database writes of sessions)
+     * then counts in that stretch, not in the next one.
+     *
+     * @return seconds waited
+     */
+    double awaitQuiet() {
+        long start = System.nanoTime();
+        int quiet = 0;
+        double before = cpuSeconds();
+        while (quiet < 2 && System.nanoTime() - start < 15_000_000_000L) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            double now = cpuSeconds();
+            quiet = now - before < 0.025 ? quiet + 1 : 0;
+            before = now;
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     /** @return the CPU seconds of the process and its threads now ({@code /proc/<pid>/task/*}/stat) */
     Reading read() {
         Map<String, Reading.ThreadTime> threads = new HashMap<>();

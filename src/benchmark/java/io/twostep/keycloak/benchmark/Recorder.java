@@ -96,13 +96,19 @@ final class Recorder {
                 generatorCpu(), cpu()));
     }
 
-    /** Ends the stretch begun last for {@code series} and {@code kind}: every login of it has finished. */
+    /**
+     * Ends the stretch begun last for {@code series} and {@code kind}: every login of it has finished. Its wall time
+     * ends now; its CPU time once the server is quiet again ({@link KeycloakProcess#awaitQuiet}), so that what the
+     * stretch left the server to do counts in it and not in the stretch after it.
+     */
     synchronized void endSlice(String series, Kind kind) {
         OpenSlice start = openSlices.remove(series + "/" + kind);
         if (start == null) {
             throw new IllegalStateException("no slice open for " + series + "/" + kind);
         }
-        slices.add(new Slice(series, kind, System.nanoTime() / 1e9 - start.startSeconds(), cpu().since(start.cpu()),
+        double seconds = System.nanoTime() / 1e9 - start.startSeconds();
+        keycloak.awaitQuiet();
+        slices.add(new Slice(series, kind, seconds, cpu().since(start.cpu()),
                 generatorCpu() - start.generatorCpu(), finished(series, kind) - start.finishedBefore()));
     }
 
