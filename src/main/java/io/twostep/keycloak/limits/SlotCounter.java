@@ -11,9 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Slots are claimed lowest first, so the claimed slots normally form the run {@code 1..n}, and the count is found
  * with a galloping search (about {@code 2·log2(n)} look-ups), which for a large counter starts where this node last
- * found the count. A slot given back out of order leaves a gap; the search
- * may then report a smaller count, and the next claim fills the gap: the bound holds either way, because no slot
- * number above the maximum is ever claimed.
+ * found the count. A slot given back out of order leaves a gap; the search may then report a smaller count, and the
+ * next claim fills the gap: the bound holds either way, because no slot number above the maximum is ever claimed.
  *
  * <p>A slot may carry a time stamp (epoch seconds), for rules such as "wait 30 s after the last send". The stamp is
  * written after the claim, and becomes visible when the claiming request commits. Until then a short-lived marker
@@ -88,7 +87,8 @@ public final class SlotCounter {
      * (about 2 look-ups while the count moves little) instead of at slot 1 (about {@code 2·log2(n)}: some 26 for a
      * per-address budget of thousands, on every SMS). Only a hint: a search that finds the hinted slot no longer
      * claimed (expired, cleared, given back) starts at slot 1 again. Counts below {@value #HINTED_FROM} are not
-     * kept; the map starts afresh at {@value #MAX_HINTS} names (names carry the hour, so old ones stop being used).
+     * kept; the map starts afresh at {@value #MAX_HINTS} names (the budgets' names carry the hour, so old ones stop
+     * being used).
      */
     private static final Map<String, Integer> LAST_COUNTS = new ConcurrentHashMap<>();
     private static final int HINTED_FROM = 8;
