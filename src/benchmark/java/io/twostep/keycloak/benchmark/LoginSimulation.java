@@ -121,7 +121,7 @@ public class LoginSimulation extends Simulation {
         mark("begin", () -> Arrays.stream(Kind.values()).forEach(k -> Bench.recorder.beginSlice(series, k)));
         stage(scenario(name(series)).exec(anyKind(series))
                 .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(MIXED_SECONDS))));
-        mark("end", () -> Arrays.stream(Kind.values()).forEach(k -> Bench.recorder.endSlice(series, k)));
+        mark("end", () -> Bench.recorder.endSlices(series, Arrays.asList(Kind.values())));
     }
 
     /** @return one login of the next kind in turn */

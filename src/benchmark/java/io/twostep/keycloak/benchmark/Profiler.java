@@ -173,7 +173,13 @@ final class Profiler {
         return file;
     }
 
-    private void jcmd(String... command) {
+    /**
+     * Runs {@code jcmd <server pid> <command…>}.
+     *
+     * @return what jcmd printed
+     * @throws IllegalStateException when jcmd exits with an error
+     */
+    private String jcmd(String... command) {
         try {
             String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
             List<String> args = new java.util.ArrayList<>(List.of(jcmd, Long.toString(keycloak.pid())));
@@ -183,6 +189,7 @@ final class Profiler {
             if (process.waitFor() != 0) {
                 throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
             }
+            return output;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -274,7 +281,7 @@ final class Profiler {
         out.append(String.format(Locale.ROOT, "%s: %d CPU samples (%.1f ms each) over %d logins: %.2f ms per login%n",
                 title, stacks.samples(), INTERVAL_NANOS / 1e6, logins, ms(stacks.samples(), logins)));
         out.append("\nBy thread (ms per login, share):\n")
-                .append(top(filter(inclusive, f -> f.startsWith("[thread ")), 20, stacks.samples(), logins));
+                .append(top(filter(inclusive, Profiler::thread), 20, stacks.samples(), logins));
         out.append("\nWatched frames, inclusive (ms per login, share):\n");
         Map<String, Long> watched = stacks.watched();
         for (String prefix : WATCHED) {
@@ -303,8 +310,8 @@ final class Profiler {
                 titleB, titleA, ms(sb.samples(), loginsB), ms(sa.samples(), loginsA),
                 ms(sb.samples(), loginsB) - ms(sa.samples(), loginsA),
                 error(sa.samples(), loginsA, sb.samples(), loginsB)));
-        out.append("\nBy thread:\n").append(differences(filter(sa.inclusive(), f -> f.startsWith("[thread ")),
-                loginsA, filter(sb.inclusive(), f -> f.startsWith("[thread ")), loginsB, 20));
+        out.append("\nBy thread:\n").append(differences(filter(sa.inclusive(), Profiler::thread), loginsA,
+                filter(sb.inclusive(), Profiler::thread), loginsB, 20));
         out.append("\nWatched frames, inclusive:\n").append(differences(sa.watched(), loginsA, sb.watched(), loginsB, 40));
         out.append("\nLargest differences, inclusive:\n")
                 .append(differences(sa.inclusive(), loginsA, sb.inclusive(), loginsB, 80));
@@ -323,6 +330,11 @@ final class Profiler {
         } else {
             System.out.println(summarise(Path.of(args[0]), args[1], Integer.parseInt(args[2])));
         }
+    }
+
+    /** @return whether {@code frame} is a thread's frame, which {@link Stacks#read} names {@code [thread <pool>]} */
+    private static boolean thread(String frame) {
+        return frame.startsWith("[thread ");
     }
 
     private static boolean ours(String frame) {
@@ -386,21 +398,15 @@ final class Profiler {
 
     /** Sends one command to the profiler in the server, loading it there on the first call. */
     private void agent(String command) {
+        String output;
         try {
-            Path library = library();
-            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
             // Quoted, so that jcmd passes the '=' signs to the agent rather than reading them as its own options.
-            Process process = new ProcessBuilder(jcmd, Long.toString(keycloak.pid()), "JVMTI.agent_load",
-                    library.toString(), "\"" + command + "\"").redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (process.waitFor() != 0 || !output.contains("return code: 0")) {
-                throw new IllegalStateException("async-profiler " + command + " failed: " + output);
-            }
+            output = jcmd("JVMTI.agent_load", library().toString(), "\"" + command + "\"");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        }
+        if (!output.contains("return code: 0")) {
+            throw new IllegalStateException("async-profiler " + command + " failed: " + output);
         }
     }
 }

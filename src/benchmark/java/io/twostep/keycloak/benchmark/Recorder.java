@@ -101,15 +101,24 @@ final class Recorder {
      * ends now; its CPU time once the server is quiet again ({@link KeycloakProcess#awaitQuiet}), so that what the
      * stretch left the server to do counts in it and not in the stretch after it.
      */
-    synchronized void endSlice(String series, Kind kind) {
-        OpenSlice start = openSlices.remove(series + "/" + kind);
-        if (start == null) {
-            throw new IllegalStateException("no slice open for " + series + "/" + kind);
-        }
-        double seconds = System.nanoTime() / 1e9 - start.startSeconds();
+    void endSlice(String series, Kind kind) {
+        endSlices(series, List.of(kind));
+    }
+
+    /** Ends the stretches of several kinds that ran together, as {@link #endSlice} does, with one wait. */
+    synchronized void endSlices(String series, List<Kind> kinds) {
+        double end = System.nanoTime() / 1e9;
         keycloak.awaitQuiet();
-        slices.add(new Slice(series, kind, seconds, cpu().since(start.cpu()),
-                generatorCpu() - start.generatorCpu(), finished(series, kind) - start.finishedBefore()));
+        KeycloakProcess.Reading cpu = cpu();
+        double generatorCpu = generatorCpu();
+        for (Kind kind : kinds) {
+            OpenSlice start = openSlices.remove(series + "/" + kind);
+            if (start == null) {
+                throw new IllegalStateException("no slice open for " + series + "/" + kind);
+            }
+            slices.add(new Slice(series, kind, end - start.startSeconds(), cpu.since(start.cpu()),
+                    generatorCpu - start.generatorCpu(), finished(series, kind) - start.finishedBefore()));
+        }
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */
