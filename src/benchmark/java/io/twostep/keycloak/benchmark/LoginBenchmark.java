@@ -80,30 +80,25 @@ class LoginBenchmark {
                 + "\nLoad average after the run: " + Files.readString(Path.of("/proc/loadavg")).trim() + "\n"
                 + "Gatling's HTML reports: " + results + "\n";
         if (Bench.profiler != null) {
+            String totpSeries = LoginSimulation.PROFILE + "totp";
+            String smsSeries = LoginSimulation.PROFILE + "sms";
+            int totpLogins = Bench.recorder.finished(totpSeries, Kind.TOTP);
+            int smsLogins = Bench.recorder.finished(smsSeries, Kind.SMS);
+            String comparison = "";
+            for (String jvm : List.of("", "-generator")) {
+                comparison += (jvm.isEmpty() ? ""
+                        : "\n\nThe load generator (this JVM: Gatling and the fake gateway)\n\n") + Profiler.compare(benchmarkDir.resolve(totpSeries + jvm + ".collapsed"), Kind.TOTP.label,
+                        totpLogins, benchmarkDir.resolve(smsSeries + jvm + ".collapsed"), Kind.SMS.label, smsLogins);
+            }
             for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {
-                String series = LoginSimulation.PROFILE + kind.name().toLowerCase(java.util.Locale.ROOT);
-                String profile = Profiler.summarise(benchmarkDir.resolve(series + ".collapsed"), kind.label,
-                        Bench.recorder.finished(series, kind));
+                String series = kind == Kind.TOTP ? totpSeries : smsSeries;
+                int logins = kind == Kind.TOTP ? totpLogins : smsLogins;
+                String profile = Profiler.summarise(benchmarkDir.resolve(series + ".collapsed"), kind.label, logins);
                 Files.writeString(benchmarkDir.resolve(series + ".txt"), profile);
                 summary += "\nProfile (" + benchmarkDir.resolve(series + ".txt") + "):\n"
                         + profile.lines().limit(25).collect(java.util.stream.Collectors.joining("\n")) + "\n";
-            }
-        }
-        if (Bench.profiler != null) {
-            String totpSeries = LoginSimulation.PROFILE + "totp";
-            String smsSeries = LoginSimulation.PROFILE + "sms";
-            String comparison = Profiler.compare(benchmarkDir.resolve(totpSeries + ".collapsed"), Kind.TOTP.label,
-                    Bench.recorder.finished(totpSeries, Kind.TOTP), benchmarkDir.resolve(smsSeries + ".collapsed"),
-                    Kind.SMS.label, Bench.recorder.finished(smsSeries, Kind.SMS));
-            comparison += "\n\nThe load generator (this JVM: Gatling and the fake gateway)\n\n" + Profiler.compare(
-                    benchmarkDir.resolve(totpSeries + "-generator.collapsed"), Kind.TOTP.label,
-                    Bench.recorder.finished(totpSeries, Kind.TOTP),
-                    benchmarkDir.resolve(smsSeries + "-generator.collapsed"), Kind.SMS.label,
-                    Bench.recorder.finished(smsSeries, Kind.SMS));
-            for (String series : List.of(totpSeries, smsSeries)) {
-                comparison += "\n\nThe server's JIT compiler\n\n" + Profiler.compilations(
-                        benchmarkDir.resolve(series + "-jit.jfr"), series, Bench.recorder.finished(series,
-                                series.equals(totpSeries) ? Kind.TOTP : Kind.SMS));
+                comparison += "\n\nThe server's JIT compiler\n\n"
+                        + Profiler.compilations(benchmarkDir.resolve(series + "-jit.jfr"), series, logins);
             }
             Files.writeString(benchmarkDir.resolve("profile-comparison.txt"), comparison);
             summary += "\nProfiles compared (" + benchmarkDir.resolve("profile-comparison.txt") + "):\n"
