@@ -48,6 +48,13 @@ final class Bench {
      * stretches of each kind in turn spread a drift over every kind alike.
      */
     static volatile int passes = 6;
+    /**
+     * Removes every session of the realm (the admin API's {@code logout-all}) and records how many there were before
+     * and after. Each login leaves a user session, and with Keycloak's persistent sessions a row in the database's
+     * session tables, which would grow by some thousands over a stage: a later stretch would read and write a
+     * larger table than an earlier one. Run before each measured stage and each stretch at 20 users.
+     */
+    static volatile Runnable removeSessions = () -> { };
     /** When set, TOTP and SMS logins are profiled (async-profiler) after the measured stages; otherwise {@code null}. */
     static volatile Profiler profiler;
     /** Seconds of each profiled stretch (20 users, one kind). */

@@ -91,6 +91,12 @@ final class KeycloakProcess {
         return new KeycloakProcess(servers.get(0).pid(), ticksPerSecond());
     }
 
+    /** @return the server JVM's heap and JIT options ({@code -Xm…}, {@code -XX:…}) from its command line */
+    String jvmOptions() {
+        return java.util.Arrays.stream(commandLine(pid).split(" "))
+                .filter(o -> o.startsWith("-Xm") || o.startsWith("-XX:")).collect(java.util.stream.Collectors.joining(" "));
+    }
+
     /** @return the process id */
     long pid() {
         return pid;

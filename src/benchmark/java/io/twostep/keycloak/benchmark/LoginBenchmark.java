@@ -64,6 +64,12 @@ class LoginBenchmark {
 
         KeycloakProcess keycloak = KeycloakProcess.find();
         Bench.recorder = new Recorder(keycloak);
+        Bench.removeSessions = () -> {
+            int before = activeSessions();
+            realm.admin().logoutAll();
+            Bench.recorder.sessionsRemoved(before, activeSessions());
+            Bench.recorder.settle();
+        };
         Path results = Path.of(System.getProperty("twostep.benchmark.results", "target/gatling")).toAbsolutePath();
         Path benchmarkDir = Path.of("target", "benchmark").toAbsolutePath();
         Bench.profiler = Boolean.getBoolean("twostep.benchmark.profile") ? new Profiler(keycloak, benchmarkDir) : null;
@@ -74,8 +80,8 @@ class LoginBenchmark {
 
         Report report = new Report(Bench.recorder);
         String summary = report.render(String.format("Login benchmark, %s, Keycloak 26.7.3 (pid %d), load average "
-                        + "before the run %s", LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME),
-                keycloak.pid(), load))
+                        + "before the run %s, server JVM options %s", LocalDateTime.now().format(
+                                DateTimeFormatter.ISO_LOCAL_DATE_TIME), keycloak.pid(), load, keycloak.jvmOptions()))
                 + "\n" + report.renderOutage(SENDER_TIMEOUT_MS)
                 + "\nLoad average after the run: " + Files.readString(Path.of("/proc/loadavg")).trim() + "\n"
                 + "Gatling's HTML reports: " + results + "\n";
@@ -137,6 +143,12 @@ class LoginBenchmark {
     private static int smsAccounts() {
         long sms = 12L * Bench.warmUpSeconds + Bench.rounds + 40L * Bench.sliceSeconds * Bench.passes + 1500;
         return (int) Math.max(500, (sms + 4) / 5);
+    }
+
+    /** @return the realm's active user sessions, summed over its clients, as the admin API counts them */
+    private int activeSessions() {
+        return realm.admin().getClientSessionStats().stream()
+                .mapToInt(stats -> Integer.parseInt(stats.getOrDefault("active", "0"))).sum();
     }
 
     /** Runs one simulation in this JVM; its report goes under {@code results}. */

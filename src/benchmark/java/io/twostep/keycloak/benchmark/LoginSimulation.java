@@ -28,6 +28,8 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s from {@link Logins#WARM_UP_ADDRESS}, the kinds in
  *     turn, so that the server's JIT has compiled every path, the SMS step's (the gateway's HTTP client, its JSON)
  *     as well as the paths every login takes;</li>
+ *     <li>the realm's sessions removed ({@link Bench#removeSessions}), as before each stretch at 20 users and
+ *     each profiled stretch;</li>
  *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
  *     the server's CPU time read around each login;</li>
  *     <li>{@value #TWENTY_USERS}: 20 concurrent users, one kind at a time for {@link Bench#sliceSeconds} s, in
@@ -76,6 +78,7 @@ public class LoginSimulation extends Simulation {
                 rounds = rounds.exec(Logins.login(kind, ONE_USER, true));
             }
         }
+        mark("sessions removed", () -> Bench.removeSessions.run());
         mark("gateway time before", () -> Bench.recorder.gatewayTime(ONE_USER, ServerMetrics.gatewayTime()));
         stage(scenario(ONE_USER).exec(rounds).injectOpen(atOnceUsers(1)));
         mark("gateway time after", () -> Bench.recorder.gatewayTime(ONE_USER, ServerMetrics.gatewayTime()));
@@ -86,7 +89,10 @@ public class LoginSimulation extends Simulation {
         for (int p = 0; p < Bench.passes; p++) {
             List<Kind> pass = p % 2 == 0 ? forward : backward;
             for (Kind kind : pass) {
-                mark("begin", () -> Bench.recorder.beginSlice(TWENTY_USERS, kind));
+                mark("begin", () -> {
+                    Bench.removeSessions.run();
+                    Bench.recorder.beginSlice(TWENTY_USERS, kind);
+                });
                 stage(scenario(name(TWENTY_USERS + ": " + kind.label)).exec(Logins.login(kind, TWENTY_USERS, false))
                         .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.sliceSeconds))));
                 mark("end", () -> Bench.recorder.endSlice(TWENTY_USERS, kind));
@@ -96,7 +102,10 @@ public class LoginSimulation extends Simulation {
         if (Bench.profiler != null) {
             for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {
                 String series = PROFILE + kind.name().toLowerCase(java.util.Locale.ROOT);
-                mark("profile start", () -> Bench.profiler.start(series));
+                mark("profile start", () -> {
+                    Bench.removeSessions.run();
+                    Bench.profiler.start(series);
+                });
                 stage(scenario(name(series)).exec(Logins.login(kind, series, false))
                         .injectClosed(constantConcurrentUsers(20).during(Duration.ofSeconds(Bench.PROFILE_SECONDS))));
                 mark("profile stop", () -> Bench.profiler.stop(series));

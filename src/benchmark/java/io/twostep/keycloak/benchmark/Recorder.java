@@ -59,6 +59,7 @@ final class Recorder {
     private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
     private final Map<String, OpenSlice> openSlices = new HashMap<>();
     private final Map<String, List<ServerMetrics.GatewayTime>> gatewayTimes = new HashMap<>();
+    private final List<int[]> sessionsRemoved = new ArrayList<>();
     private final KeycloakProcess keycloak;
 
     Recorder(KeycloakProcess keycloak) {
@@ -90,6 +91,14 @@ final class Recorder {
         sendFailures.add(new SendFailure(series, nanos, messageShown));
     }
 
+    /**
+     * Waits until the server is quiet ({@link KeycloakProcess#awaitQuiet}), e.g. after removing its sessions, so that
+     * what that left it to do does not count in the stretch that follows.
+     */
+    void settle() {
+        keycloak.awaitQuiet();
+    }
+
     /** Starts a stretch of load: no login of {@code series} is in flight. */
     synchronized void beginSlice(String series, Kind kind) {
         openSlices.put(series + "/" + kind, new OpenSlice(System.nanoTime() / 1e9, finished(series, kind),
@@ -119,6 +128,16 @@ final class Recorder {
             slices.add(new Slice(series, kind, end - start.startSeconds(), cpu.since(start.cpu()),
                     generatorCpu - start.generatorCpu(), finished(series, kind) - start.finishedBefore()));
         }
+    }
+
+    /** Records a removal of the realm's sessions: how many were active before it, and after. */
+    synchronized void sessionsRemoved(int before, int after) {
+        sessionsRemoved.add(new int[]{before, after});
+    }
+
+    /** @return each removal of the realm's sessions, in order: active sessions before it, and after */
+    synchronized List<int[]> sessionsRemoved() {
+        return List.copyOf(sessionsRemoved);
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */

@@ -48,6 +48,7 @@ final class Report {
         out.append(String.format(Locale.ROOT, "%n20 users, SMS / TOTP in each pass (adjacent stretches): logins/s %s; "
                         + "server CPU per login %s.%n", perPass(twenty, this::passLoginsPerSecond),
                 perPass(twenty, this::passCpuPerLogin)));
+        eachStretch(twenty);
         byThreads(one, twenty);
         out.append(String.format(Locale.ROOT, "Remembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
                 medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
@@ -58,6 +59,16 @@ final class Report {
                 ms(median(nanos(one, Kind.SMS)) - median(nanos(one, Kind.TOTP)))));
         out.append(String.format(Locale.ROOT, "Logins measured: 1 user %s; 20 users %s; failed logins: %s.%n",
                 counts(one), counts(twenty), failures(one, twenty)));
+
+        List<int[]> removed = recorder.sessionsRemoved();
+        if (!removed.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "Sessions removed (logout-all) before the 1-user stage and each "
+                            + "20-user stretch: %d active before the first, after the warm-up; %d to %d before the "
+                            + "others; at most %d left after any.%n", removed.get(0)[0],
+                    removed.stream().skip(1).mapToInt(r -> r[0]).min().orElse(0),
+                    removed.stream().skip(1).mapToInt(r -> r[0]).max().orElse(0),
+                    removed.stream().mapToInt(r -> r[1]).max().orElse(0)));
+        }
 
         String mixed = LoginSimulation.MIXED;
         String slow = LoginSimulation.SLOW;
@@ -209,6 +220,28 @@ final class Report {
                     figure.applyAsDouble(sms.get(pass)) / figure.applyAsDouble(totp.get(pass))));
         }
         return ratios.toString();
+    }
+
+    /**
+     * Every stretch of the 20-user stage, pass by pass: logins per second and the server's CPU ms per login of each
+     * kind, so that a drift over the run (or a stretch paying for the one before it) can be seen.
+     */
+    private void eachStretch(String series) {
+        out.append("\n20 users, each stretch: logins/s and the server's CPU per login (ms)\n\n| pass");
+        for (Kind kind : Kind.values()) {
+            out.append(" | ").append(kind.label);
+        }
+        out.append(" |\n|---").append("|---".repeat(Kind.values().length)).append("|\n");
+        int passes = Arrays.stream(Kind.values()).mapToInt(k -> recorder.slices(series, k).size()).min().orElse(0);
+        for (int pass = 0; pass < passes; pass++) {
+            out.append("| ").append(pass + 1).append(pass % 2 == 0 ? ", forward" : ", backward");
+            for (Kind kind : Kind.values()) {
+                Recorder.Slice slice = recorder.slices(series, kind).get(pass);
+                out.append(String.format(Locale.ROOT, " | %.1f / %.1f", passLoginsPerSecond(slice),
+                        passCpuPerLogin(slice) * 1e3));
+            }
+            out.append(" |\n");
+        }
     }
 
     private double passLoginsPerSecond(Recorder.Slice slice) {
