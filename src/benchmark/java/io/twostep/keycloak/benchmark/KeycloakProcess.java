@@ -97,6 +97,31 @@ final class KeycloakProcess {
                 .filter(o -> o.startsWith("-Xm") || o.startsWith("-XX:")).collect(java.util.stream.Collectors.joining(" "));
     }
 
+    /**
+     * Runs {@code jcmd <server pid> <command…>}.
+     *
+     * @return what jcmd printed
+     * @throws IllegalStateException when jcmd exits with an error
+     */
+    String jcmd(String... command) {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            List<String> args = new java.util.ArrayList<>(List.of(jcmd, Long.toString(pid)));
+            args.addAll(List.of(command));
+            Process process = new ProcessBuilder(args).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** @return the process id */
     long pid() {
         return pid;

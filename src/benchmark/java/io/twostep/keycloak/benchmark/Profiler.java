@@ -76,7 +76,7 @@ final class Profiler {
         start("prime");
         agent("stop");
         generator("stop");
-        jcmd("JFR.stop", "name=prime");
+        keycloak.jcmd("JFR.stop", "name=prime");
     }
 
     /**
@@ -87,7 +87,7 @@ final class Profiler {
         String start = "start,event=cpu,interval=" + INTERVAL_NANOS + ",threads";
         agent(start);
         generator(start);
-        jcmd("JFR.start", "name=" + name, "settings=" + compilationSettings());
+        keycloak.jcmd("JFR.start", "name=" + name, "settings=" + compilationSettings());
     }
 
     /**
@@ -100,7 +100,7 @@ final class Profiler {
         Path file = dir.resolve(name + ".collapsed");
         agent("stop,file=" + file + ",collapsed");
         generator("stop,file=" + dir.resolve(name + "-generator.collapsed") + ",collapsed");
-        jcmd("JFR.stop", "name=" + name, "filename=" + dir.resolve(name + "-jit.jfr"));
+        keycloak.jcmd("JFR.stop", "name=" + name, "filename=" + dir.resolve(name + "-jit.jfr"));
         return file;
     }
 
@@ -171,31 +171,6 @@ final class Profiler {
             throw new UncheckedIOException(e);
         }
         return file;
-    }
-
-    /**
-     * Runs {@code jcmd <server pid> <command…>}.
-     *
-     * @return what jcmd printed
-     * @throws IllegalStateException when jcmd exits with an error
-     */
-    private String jcmd(String... command) {
-        try {
-            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-            List<String> args = new java.util.ArrayList<>(List.of(jcmd, Long.toString(keycloak.pid())));
-            args.addAll(List.of(command));
-            Process process = new ProcessBuilder(args).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Sends one command to the profiler in this JVM. */
@@ -401,7 +376,7 @@ final class Profiler {
         String output;
         try {
             // Quoted, so that jcmd passes the '=' signs to the agent rather than reading them as its own options.
-            output = jcmd("JVMTI.agent_load", library().toString(), "\"" + command + "\"");
+            output = keycloak.jcmd("JVMTI.agent_load", library().toString(), "\"" + command + "\"");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

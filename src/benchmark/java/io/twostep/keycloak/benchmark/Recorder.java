@@ -92,10 +92,12 @@ final class Recorder {
     }
 
     /**
-     * Waits until the server is quiet ({@link KeycloakProcess#awaitQuiet}), e.g. after removing its sessions, so that
-     * what that left it to do does not count in the stretch that follows.
+     * Lets the server settle, e.g. after removing its sessions: a full garbage collection ({@code jcmd <pid> GC.run}),
+     * which frees the removed sessions at once rather than over the collections of the stretch that follows, then
+     * waits until the server is quiet ({@link KeycloakProcess#awaitQuiet}).
      */
     void settle() {
+        keycloak.jcmd("GC.run");
         keycloak.awaitQuiet();
     }
 
