@@ -45,7 +45,7 @@ final class KeycloakServices {
         SmsCodeState state = new SmsCodeState(new AuthNotes(authSession), new SingleUseSlots(session),
                 "two-step.code." + binding, notePrefix);
         SmsCodeStep.Services services = new SmsCodeStep.Services(session.getProvider(SmsLimiter.class),
-                RealmPhonePolicy.of(realm), () -> session.getProvider(SmsSender.class),
+                () -> RealmPhonePolicy.of(realm), () -> session.getProvider(SmsSender.class),
                 () -> hasher(session, realm), code -> text(session, realm, user, settings, code),
                 new FlowEvents(event, user), session.getContext().getConnection().getRemoteAddr());
         return new SmsCodeStep(realm, user, settings, state, binding, enrolment, services);

@@ -91,14 +91,15 @@ public final class SmsCodeStep {
      * What a step uses beyond its own state.
      *
      * @param limiter       budgets and the account's wrong-code count
-     * @param phonePolicy   the realm's phone policy, checked again before every send
+     * @param phonePolicy   the realm's phone policy, checked again before every send; read only then (a request
+     *                      that checks a code does not parse the realm's settings)
      * @param sender        the SMS gateway; {@code null} from the supplier when no sender is enabled
      * @param hasher        the keyed hash of codes, with the realm's key
      * @param texts         the SMS text
      * @param events        where sends and blocks are recorded
      * @param clientAddress the client's address, for the per-address budget
      */
-    public record Services(SmsLimiter limiter, PhonePolicy phonePolicy, Supplier<SmsSender> sender,
+    public record Services(SmsLimiter limiter, Supplier<PhonePolicy> phonePolicy, Supplier<SmsSender> sender,
                            Supplier<CodeHasher> hasher, Texts texts, Events events, String clientAddress) {
     }
 
@@ -201,7 +202,7 @@ public final class SmsCodeStep {
     private SendOutcome refusal(String e164) {
         String masked = PhoneNumbers.mask(e164);
         String country = PhoneNumbers.callingCode(e164);
-        if (!services.phonePolicy().check(e164).accepted()) {
+        if (!services.phonePolicy().get().check(e164).accepted()) {
             services.events().sendFailed(masked, TwoStepEvents.REASON_NUMBER_NOT_ALLOWED);
             TwoStepMetrics.smsSendFailed(realm.getName(), country, TwoStepEvents.REASON_NUMBER_NOT_ALLOWED);
             return new SendOutcome.NumberNotAllowed();

@@ -42,6 +42,7 @@ class SmsCodeStepTest {
         return new SentSms("msg-" + texts.size());
     };
     private PhonePolicy policy = new PhonePolicy(null, Set.of());
+    private int policyReads;
 
     private SmsCodeStep step() {
         return step(state, () -> sender);
@@ -67,7 +68,10 @@ class SmsCodeStepTest {
         };
         return new SmsCodeStep(Fakes.named(RealmModel.class, "r1", "demo"),
                 Fakes.named(UserModel.class, "u1", "alice"), SmsCodeSettings.DEFAULTS, codeState, "session/tab/p",
-                false, new SmsCodeStep.Services(limiter, policy, gateway, () -> hasher, code -> "code " + code,
+                false, new SmsCodeStep.Services(limiter, () -> {
+                    policyReads++;
+                    return policy;
+                }, gateway, () -> hasher, code -> "code " + code,
                         recorder, "10.0.0.1"));
     }
 
@@ -87,6 +91,16 @@ class SmsCodeStepTest {
         assertEquals(SmsCodeState.Verification.ACCEPTED, step.verify(lastCode(), NUMBER));
         assertEquals(1, limiter.rights, "a right code clears the account's count");
         assertEquals(SmsCodeState.Verification.NO_CODE, step.verify(lastCode(), NUMBER), "used up");
+    }
+
+    @Test
+    void thePhonePolicyIsReadForEachSendAndNotToCheckACode() {
+        SmsCodeStep step = step();
+        step.send(NUMBER);
+        assertEquals(1, policyReads);
+        step.verify("000000", NUMBER);
+        step.verify(lastCode(), NUMBER);
+        assertEquals(1, policyReads, "checking codes does not read the realm's phone policy");
     }
 
     @Test
