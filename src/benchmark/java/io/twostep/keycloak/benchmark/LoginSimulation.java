@@ -85,6 +85,7 @@ public class LoginSimulation extends Simulation {
         stage(scenario(ONE_USER).exec(rounds).injectOpen(atOnceUsers(1)));
         mark("gateway time after", () -> Bench.recorder.gatewayTime(ONE_USER, ServerMetrics.gatewayTime()));
 
+        mark("gateway time before", () -> Bench.recorder.gatewayTime(TWENTY_USERS, ServerMetrics.gatewayTime()));
         List<Kind> forward = Arrays.asList(Kind.values());
         List<Kind> backward = new ArrayList<>(forward);
         Collections.reverse(backward);
@@ -100,6 +101,8 @@ public class LoginSimulation extends Simulation {
                 mark("end", () -> Bench.recorder.endSlice(TWENTY_USERS, kind));
             }
         }
+
+        mark("gateway time after", () -> Bench.recorder.gatewayTime(TWENTY_USERS, ServerMetrics.gatewayTime()));
 
         if (Bench.profiler != null) {
             for (Kind kind : List.of(Kind.TOTP, Kind.SMS)) {

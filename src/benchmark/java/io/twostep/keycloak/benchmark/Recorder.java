@@ -1,6 +1,10 @@
 package io.twostep.keycloak.benchmark;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,11 +33,12 @@ final class Recorder {
 
     /**
      * A stretch of load of one kind: wall and server CPU seconds (in all, and by {@link KeycloakProcess.Threads}),
-     * the load generator's CPU seconds (this JVM: Gatling and the fake gateway, on the same cores as the server), and
-     * the logins finished in it.
+     * the load generator's CPU seconds (this JVM: Gatling and the fake gateway, on the same cores as the server), the
+     * logins finished in it, and the share of the machine's CPU time that was idle during its wall time (all
+     * cores, from {@code /proc/stat}: idle and waiting for I/O).
      */
     record Slice(String series, Kind kind, double wallSeconds, double[] cpuByThreads, double generatorCpuSeconds,
-                 int logins) {
+                 int logins, double idleShare) {
         /** @return the server's CPU seconds during the stretch */
         double cpuSeconds() {
             return Arrays.stream(cpuByThreads).sum();
@@ -42,7 +47,7 @@ final class Recorder {
 
     /** Where a stretch of load began: its time in seconds, its logins finished so far, both CPU readings. */
     private record OpenSlice(double startSeconds, int finishedBefore, double generatorCpu,
-                             KeycloakProcess.Reading cpu) {
+                             KeycloakProcess.Reading cpu, long[] machine) {
     }
 
     /**
@@ -77,6 +82,24 @@ final class Recorder {
                 .getProcessCpuTime() / 1e9;
     }
 
+    /**
+     * @return the machine's idle ticks (idle and I/O wait) and all ticks so far, summed over its cores, from the
+     *         first line of {@code /proc/stat}
+     */
+    private static long[] machineTicks() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+            long all = 0;
+            for (int i = 1; i < fields.length; i++) {
+                all += Long.parseLong(fields[i]);
+            }
+            return new long[]{idle, all};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** @param cpuByThreads the server's CPU seconds during the login, by threads, or {@code null} when not read */
     synchronized void login(String series, Kind kind, int round, long nanos, double[] cpuByThreads) {
         logins.add(new Login(series, kind, round, nanos, cpuByThreads));
@@ -104,7 +127,7 @@ final class Recorder {
     /** Starts a stretch of load: no login of {@code series} is in flight. */
     synchronized void beginSlice(String series, Kind kind) {
         openSlices.put(series + "/" + kind, new OpenSlice(System.nanoTime() / 1e9, finished(series, kind),
-                generatorCpu(), cpu()));
+                generatorCpu(), cpu(), machineTicks()));
     }
 
     /**
@@ -119,6 +142,7 @@ final class Recorder {
     /** Ends the stretches of several kinds that ran together, as {@link #endSlice} does, with one wait. */
     synchronized void endSlices(String series, List<Kind> kinds) {
         double end = System.nanoTime() / 1e9;
+        long[] machine = machineTicks();
         keycloak.awaitQuiet();
         KeycloakProcess.Reading cpu = cpu();
         double generatorCpu = generatorCpu();
@@ -128,7 +152,8 @@ final class Recorder {
                 throw new IllegalStateException("no slice open for " + series + "/" + kind);
             }
             slices.add(new Slice(series, kind, end - start.startSeconds(), cpu.since(start.cpu()),
-                    generatorCpu - start.generatorCpu(), finished(series, kind) - start.finishedBefore()));
+                    generatorCpu - start.generatorCpu(), finished(series, kind) - start.finishedBefore(),
+                    (double) (machine[0] - start.machine()[0]) / Math.max(1, machine[1] - start.machine()[1])));
         }
     }
 

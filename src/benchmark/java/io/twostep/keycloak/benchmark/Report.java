@@ -49,6 +49,8 @@ final class Report {
                         + "server CPU per login %s.%n", perPass(twenty, this::passLoginsPerSecond),
                 perPass(twenty, this::passCpuPerLogin)));
         eachStretch(twenty);
+        out.append(String.format(Locale.ROOT, "20 users: the server waited %s ms on average per SMS for the fake "
+                + "gateway's answer.%n", ms(recorder.gatewayMillis(twenty) * 1e6)));
         byThreads(one, twenty);
         out.append(String.format(Locale.ROOT, "Remembered device vs password only, 1 user, median: %s (goal ≤ 1.05).%n",
                 medianRatio(one, Kind.DEVICE, Kind.PASSWORD)));
@@ -227,7 +229,8 @@ final class Report {
      * kind, so that a drift over the run (or a stretch paying for the one before it) can be seen.
      */
     private void eachStretch(String series) {
-        out.append("\n20 users, each stretch: logins/s and the server's CPU per login (ms)\n\n| pass");
+        out.append("\n20 users, each stretch: logins/s / the server's CPU per login (ms) / the machine's idle CPU "
+                + "(% of both cores)\n\n| pass");
         for (Kind kind : Kind.values()) {
             out.append(" | ").append(kind.label);
         }
@@ -237,8 +240,8 @@ final class Report {
             out.append("| ").append(pass + 1).append(pass % 2 == 0 ? ", forward" : ", backward");
             for (Kind kind : Kind.values()) {
                 Recorder.Slice slice = recorder.slices(series, kind).get(pass);
-                out.append(String.format(Locale.ROOT, " | %.1f / %.1f", passLoginsPerSecond(slice),
-                        passCpuPerLogin(slice) * 1e3));
+                out.append(String.format(Locale.ROOT, " | %.1f / %.1f / %.0f %%", passLoginsPerSecond(slice),
+                        passCpuPerLogin(slice) * 1e3, slice.idleShare() * 100));
             }
             out.append(" |\n");
         }
