@@ -32,7 +32,8 @@ final class Bench {
      * thousands of calls, later still while that compiler's queue is long. After 120 s the SMS logins still spent
      * more of the server's CPU in the JIT compiler and in their own (less optimised) code than the TOTP logins;
      * after 480 s the JIT compiler's share at one user was the same for both kinds (at 20 users, SMS logins still
-     * had 0.7 ms more of it).
+     * had 0.7 ms more of it). Both JVMs now also run with the JIT's thresholds at a tenth ({@code benchmark.jit} in
+     * the POM), after which its share at 20 users is 0.1 to 0.3 ms per login for every kind.
      */
     static volatile int warmUpSeconds = 480;
     /**
