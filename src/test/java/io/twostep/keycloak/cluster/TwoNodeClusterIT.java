@@ -2,6 +2,7 @@ package io.twostep.keycloak.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.HourPin;
 import io.twostep.keycloak.support.IssuedSecrets;
 import io.twostep.keycloak.support.TestUsers;
 import io.twostep.keycloak.support.cluster.ClusterBrowser;
@@ -254,6 +255,8 @@ class TwoNodeClusterIT {
     @Test
     @Order(5)
     void hourlyPerUserLimitCountsSendsOfBothNodes() throws Exception {
+        // The budgets count per clock hour: a run across xx:00 would start the second half on fresh counters.
+        HourPin.awaitRoom(60);
         begin();
         String number = TestUsers.newNumber();
         TestUsers.withBoundNumber(demo(adminA), "cluster-limit", number);
@@ -381,6 +384,8 @@ class TwoNodeClusterIT {
     @Test
     @Order(9)
     void hourlyPerNumberLimitCountsSendsOfBothNodesAndUsers() throws Exception {
+        // The budgets count per clock hour: a run across xx:00 would start the second half on fresh counters.
+        HourPin.awaitRoom(60);
         begin();
         String shared = TestUsers.newNumber();
         TestUsers.withBoundNumber(demo(adminA), "cluster-number-1", shared);

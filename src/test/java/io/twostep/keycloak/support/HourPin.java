@@ -8,6 +8,8 @@ import org.keycloak.testframework.remote.timeoffset.TimeOffSet;
  * clock (Keycloak's time offset) forward to just after the next full hour when fewer than {@link #NEEDED_SECONDS}
  * are left in the current one; otherwise it leaves the clock as it is.
  *
+ * <p>{@link #awaitRoom} does the same for a server whose clock cannot be moved, by waiting.
+ *
  * <p>{@code -Dtwostep.hourBoundaryIn=N} simulates a run that starts N seconds before a full hour: the server clock
  * is first set to that point, then pinned as usual.
  */
@@ -31,6 +33,22 @@ public final class HourPin {
         offset += offsetToSafePoint(now + offset, NEEDED_SECONDS);
         timeOffSet.set(offset);
         return offset;
+    }
+
+    /**
+     * For a server whose clock cannot be moved (the production-mode nodes of the cluster test): waits, when fewer than
+     * {@code seconds} are left in the current clock hour, until one second past the next full hour.
+     *
+     * @param seconds the machine time the test needs within one clock hour, in seconds (below an hour)
+     * @return seconds waited, 0 when they fit
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public static int awaitRoom(int seconds) throws InterruptedException {
+        int wait = offsetToSafePoint(System.currentTimeMillis() / 1000, seconds);
+        if (wait > 0) {
+            Thread.sleep(wait * 1000L);
+        }
+        return wait;
     }
 
     /**
