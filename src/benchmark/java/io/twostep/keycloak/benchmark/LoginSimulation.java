@@ -28,6 +28,7 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  *     <li>warm-up: 20 users for {@link Bench#warmUpSeconds} s from {@link Logins#WARM_UP_ADDRESS}, the kinds in
  *     turn, so that the server's JIT has compiled every path, the SMS step's (the gateway's HTTP client, its JSON)
  *     as well as the paths every login takes;</li>
+ *     <li>{@value #ONE_USER_WARM_UP}: {@value #ONE_USER_WARM_UP_ROUNDS} untimed rounds at one user;</li>
  *     <li>the realm's sessions removed ({@link Bench#removeSessions}), as before each stretch at 20 users and
  *     each profiled stretch;</li>
  *     <li>{@value #ONE_USER}: one user, {@link Bench#rounds} rounds of one login of each kind in a shuffled order,
@@ -45,6 +46,9 @@ public class LoginSimulation extends Simulation {
 
     static final String ONE_USER = "1 user";
     static final String TWENTY_USERS = "20 users";
+    /** Untimed rounds at one user before the measured ones. */
+    static final String ONE_USER_WARM_UP = "1 user, warm-up";
+    static final int ONE_USER_WARM_UP_ROUNDS = 100;
     static final String MIXED = "20 users, mixed";
     /** Series of the profiled stretches, followed by the kind. */
     static final String PROFILE = "profile-";
@@ -80,6 +84,17 @@ public class LoginSimulation extends Simulation {
                 rounds = rounds.exec(Logins.login(kind, ONE_USER, true));
             }
         }
+        // One user's logins take other branches than 20 users' (no contention, other timings): a few untimed rounds
+        // first, so that what the JIT compiles again for them falls outside the measured rounds.
+        ChainBuilder warmUpRounds = exec(session -> session);
+        for (int round = 0; round < ONE_USER_WARM_UP_ROUNDS; round++) {
+            List<Kind> order = new ArrayList<>(Arrays.asList(Kind.values()));
+            Collections.shuffle(order, random);
+            for (Kind kind : order) {
+                warmUpRounds = warmUpRounds.exec(Logins.login(kind, ONE_USER_WARM_UP, false));
+            }
+        }
+        stage(scenario(ONE_USER_WARM_UP).exec(warmUpRounds).injectOpen(atOnceUsers(1)));
         mark("sessions removed", () -> Bench.removeSessions.run());
         mark("gateway time before", () -> Bench.recorder.gatewayTime(ONE_USER, ServerMetrics.gatewayTime()));
         stage(scenario(ONE_USER).exec(rounds).injectOpen(atOnceUsers(1)));
