@@ -10,7 +10,8 @@ import java.nio.file.Path;
 /**
  * The Keycloak of the load benchmark: the journeys' server (our jar and the libraries we ship, the real
  * {@code vonage} sender pointed at {@link FakeVonage}) as an operator would run it, not as the tests do. Sender
- * options at their production defaults (timeout 5000 ms, 16 sends at once), log levels at INFO (the journeys turn
+ * options at their production defaults (timeout 5000 ms, 16 sends at once; {@code -Dbenchmark.maxConcurrentSends}
+ * sets the second, to size it against the slow-gateway run), log levels at INFO (the journeys turn
  * DEBUG on for the log scan, which costs CPU on every request), and theme and template caches on: {@code start-dev},
  * which the test framework always runs, switches them off, so that every page would parse its templates again and
  * bury the cost of a step under the cost of the theme. The budgets that every login from 127.0.0.1 would reach
@@ -27,6 +28,8 @@ public class BenchmarkServerConfig implements KeycloakServerConfig {
                 .spiOption("sms-sender", "vonage", "api-secret", FakeVonage.API_SECRET)
                 .spiOption("sms-sender", "vonage", "from", "TwoStep")
                 .spiOption("sms-sender", "vonage", "base-uri", vonage.baseUri())
+                .spiOption("sms-sender", "vonage", "max-concurrent-sends",
+                        Integer.toString(Integer.getInteger("twostep.benchmark.maxConcurrentSends", 16)))
                 .spiOption("sms-limits", "default", "per-ip-per-hour", "10000")
                 .spiOption("sms-limits", "default", "realm-per-hour", "1000000")
                 .option("spi-theme--cache-themes", "true")
