@@ -1,6 +1,5 @@
 package io.twostep.keycloak.sms;
 
-import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 import java.util.function.LongSupplier;
 
@@ -11,15 +10,12 @@ import java.util.function.LongSupplier;
  * <ul>
  *     <li><b>At most {@code maxConcurrent} sends at once.</b> A send that finds them all busy fails at once with
  *     {@link SmsSendException.Reason#PROVIDER_DOWN} instead of queueing behind a hanging gateway.</li>
- *     <li><b>A circuit breaker.</b> When {@code failuresToOpen} of the last {@code window} sends that reached the
- *     gateway found it down (timeout, I/O error, HTTP 5xx, unreadable answer), sends fail at once for
- *     {@code openSeconds}; then one trial send goes through, and its outcome closes the breaker (forgetting the
- *     window) or opens it again.</li>
+ *     <li><b>A circuit breaker.</b> After {@code failuresToOpen} consecutive sends that found the gateway down
+ *     (timeout, I/O error, HTTP 5xx, unreadable answer), sends fail at once for {@code openSeconds}; then one trial
+ *     send goes through, and its outcome closes the breaker or opens it again.</li>
  * </ul>
- * The share, not a run: when the gateway is slow for some numbers only (one route, one country), the timeouts of
- * sends begun while many users were free arrive together, and a run of them must not stop the SMS of every other
- * number. Refusals for a reason of the message (invalid number, throttling, configuration) say the gateway is up.
- * One guard is shared by every session of a sender factory.
+ * Refusals for a reason of the message (invalid number, throttling, configuration) say the gateway is up and reset
+ * the failure run. One guard is shared by every session of a sender factory.
  */
 public final class GatewayGuard {
 
@@ -34,33 +30,24 @@ public final class GatewayGuard {
     private final long openNanos;
     private final LongSupplier nanoTime;
 
-    /** The last sends' outcomes, oldest overwritten first: true where the gateway was down. */
-    private final boolean[] window;
-    /** Where the next outcome goes in {@link #window}. */
-    private int next;
-    private int failuresInWindow;
+    private int consecutiveFailures;
     private long openUntil;
     private boolean open;
     private boolean trialInFlight;
 
     /**
      * @param maxConcurrent  sends allowed at the same time, ≥ 1
-     * @param failuresToOpen "gateway down" failures among the last {@code window} sends that open the breaker, ≥ 1
-     * @param window         sends that reached the gateway over which failures are counted, ≥ failuresToOpen
+     * @param failuresToOpen consecutive "gateway down" failures that open the breaker, ≥ 1
      * @param openSeconds    how long the breaker stays open before a trial send, in seconds (≥ 1)
      * @param nanoTime       the clock, {@link System#nanoTime} in production
-     * @throws IllegalArgumentException when a bound is below 1, or the window is smaller than failuresToOpen
+     * @throws IllegalArgumentException when a bound is below 1
      */
-    public GatewayGuard(int maxConcurrent, int failuresToOpen, int window, int openSeconds, LongSupplier nanoTime) {
+    public GatewayGuard(int maxConcurrent, int failuresToOpen, int openSeconds, LongSupplier nanoTime) {
         if (maxConcurrent < 1 || failuresToOpen < 1 || openSeconds < 1) {
             throw new IllegalArgumentException("maxConcurrent, failuresToOpen and openSeconds must be at least 1");
         }
-        if (window < failuresToOpen) {
-            throw new IllegalArgumentException("the window must hold at least failuresToOpen sends");
-        }
         this.inFlight = new Semaphore(maxConcurrent);
         this.failuresToOpen = failuresToOpen;
-        this.window = new boolean[window];
         this.openNanos = openSeconds * 1_000_000_000L;
         this.nanoTime = nanoTime;
     }
@@ -125,36 +112,19 @@ public final class GatewayGuard {
         NOT_TRIED
     }
 
-    /**
-     * Records a send's outcome. While the breaker is open only the trial's counts: the sends still in flight were
-     * begun before it opened.
-     */
     private synchronized void settle(boolean trial, Outcome outcome) {
         if (trial) {
             trialInFlight = false;
         }
-        if (outcome == Outcome.NOT_TRIED || (open && !trial)) {
-            return;
-        }
-        boolean down = outcome == Outcome.DOWN;
-        if (trial) {
-            Arrays.fill(window, false);
-            next = 0;
-            failuresInWindow = 0;
-            open = down;
-        } else {
-            if (window[next]) {
-                failuresInWindow--;
+        if (outcome == Outcome.DOWN) {
+            consecutiveFailures++;
+            if (trial || consecutiveFailures >= failuresToOpen) {
+                open = true;
+                openUntil = nanoTime.getAsLong() + openNanos;
             }
-            window[next] = down;
-            next = (next + 1) % window.length;
-            if (down) {
-                failuresInWindow++;
-            }
-            open = failuresInWindow >= failuresToOpen;
-        }
-        if (open) {
-            openUntil = nanoTime.getAsLong() + openNanos;
+        } else if (outcome == Outcome.UP) {
+            consecutiveFailures = 0;
+            open = false;
         }
     }
 }

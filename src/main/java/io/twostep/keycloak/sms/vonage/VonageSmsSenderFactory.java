@@ -44,10 +44,8 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
     static final int DEFAULT_TIMEOUT_MS = 5000;
     /** Sends to the gateway at the same time, by default; more fail at once while the gateway hangs. */
     static final int DEFAULT_MAX_CONCURRENT_SENDS = 16;
-    /** "Gateway down" failures among the last {@link #BREAKER_WINDOW} sends that open the circuit breaker. */
-    static final int FAILURES_TO_OPEN = 8;
-    /** Sends that reached the gateway over which the breaker counts failures. */
-    static final int BREAKER_WINDOW = 10;
+    /** Consecutive "gateway down" failures that open the circuit breaker. */
+    static final int FAILURES_TO_OPEN = 5;
     /** Seconds the breaker stays open before one trial send. */
     static final int OPEN_SECONDS = 30;
 
@@ -71,8 +69,8 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
     private static final java.util.logging.Filter DROP_ALL = record -> false;
 
     private final HttpStatusRecorder httpStatus = new HttpStatusRecorder();
-    private GatewayGuard guard = new GatewayGuard(DEFAULT_MAX_CONCURRENT_SENDS, FAILURES_TO_OPEN, BREAKER_WINDOW,
-            OPEN_SECONDS, System::nanoTime);
+    private GatewayGuard guard = new GatewayGuard(DEFAULT_MAX_CONCURRENT_SENDS, FAILURES_TO_OPEN, OPEN_SECONDS,
+            System::nanoTime);
     private VonageSmsApi api;
     private CloseableHttpClient httpClient;
     private String from;
@@ -95,7 +93,7 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
         int timeoutMs = clampTimeout(config.getInt("timeout-ms", DEFAULT_TIMEOUT_MS));
         int maxConcurrent = Math.max(1, Math.min(1000,
                 config.getInt("max-concurrent-sends", DEFAULT_MAX_CONCURRENT_SENDS)));
-        guard = new GatewayGuard(maxConcurrent, FAILURES_TO_OPEN, BREAKER_WINDOW, OPEN_SECONDS, System::nanoTime);
+        guard = new GatewayGuard(maxConcurrent, FAILURES_TO_OPEN, OPEN_SECONDS, System::nanoTime);
         TwoStepMetrics.gatewayBreaker(guard::isOpen);
         if (isBlank(apiKey) || (isBlank(apiSecret) && isBlank(signatureSecret))) {
             LOG.info("SMS sender 'vonage' has no api-key and api-secret/signature-secret: sending SMS will fail "
