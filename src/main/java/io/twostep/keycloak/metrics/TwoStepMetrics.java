@@ -27,6 +27,9 @@ import java.util.function.BooleanSupplier;
  *     <li>{@code twostep_sms_gateway_seconds{outcome}}: the gateway's answer time, a histogram
  *     ({@code outcome} {@code accepted} or {@code failed});</li>
  *     <li>{@code twostep_sms_gateway_breaker_open}: 1 while the gateway's circuit breaker is open;</li>
+ *     <li>{@code twostep_sms_gateway_refused_total{cause}}: sends failed at once, before the gateway was called
+ *     ({@code cause} {@code breaker_open}, or {@code slots_busy}: every one of the sender's
+ *     {@code max-concurrent-sends} was waiting for the gateway);</li>
  *     <li>{@code twostep_sms_codes_total{realm, country, purpose, result}}: codes entered, by the calling code of
  *     the number the code was sent to ({@code purpose} {@code login} or
  *     {@code enrolment}; {@code result} {@code accepted}, {@code wrong}, {@code expired}, {@code exhausted},
@@ -179,6 +182,16 @@ public final class TwoStepMetrics {
                 .description("1 while the SMS gateway circuit breaker is open")
                 .strongReference(true)
                 .register(registry());
+    }
+
+    /**
+     * A send failed at once by the gateway guard, without calling the gateway.
+     *
+     * @param cause {@code breaker_open} or {@code slots_busy}
+     */
+    public static void gatewayRefused(String cause) {
+        counter("twostep.sms.gateway.refused", "SMS sends failed at once, before the gateway was called",
+                "cause", cause).increment();
     }
 
     private static Counter counter(String name, String description, String... tags) {

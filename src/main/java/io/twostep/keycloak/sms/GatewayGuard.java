@@ -1,5 +1,7 @@
 package io.twostep.keycloak.sms;
 
+import io.twostep.keycloak.metrics.TwoStepMetrics;
+
 import java.util.concurrent.Semaphore;
 import java.util.function.LongSupplier;
 
@@ -15,7 +17,8 @@ import java.util.function.LongSupplier;
  *     send goes through, and its outcome closes the breaker or opens it again.</li>
  * </ul>
  * Refusals for a reason of the message (invalid number, throttling, configuration) say the gateway is up and reset
- * the failure run. One guard is shared by every session of a sender factory.
+ * the failure run. Each send failed at once counts in {@code twostep_sms_gateway_refused_total}, by cause. One guard
+ * is shared by every session of a sender factory.
  */
 public final class GatewayGuard {
 
@@ -24,6 +27,11 @@ public final class GatewayGuard {
     public interface Send {
         SentSms send() throws SmsSendException;
     }
+
+    /** {@code cause} of {@code twostep_sms_gateway_refused_total} when the breaker refuses a send. */
+    public static final String BREAKER_OPEN = "breaker_open";
+    /** {@code cause} of {@code twostep_sms_gateway_refused_total} when every send slot is busy. */
+    public static final String SLOTS_BUSY = "slots_busy";
 
     private final Semaphore inFlight;
     private final int failuresToOpen;
@@ -63,6 +71,7 @@ public final class GatewayGuard {
         boolean trial = admit();
         if (!inFlight.tryAcquire()) {
             settle(trial, Outcome.NOT_TRIED);
+            TwoStepMetrics.gatewayRefused(SLOTS_BUSY);
             throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
                     "every SMS gateway connection is busy: the gateway is slow or down");
         }
@@ -95,6 +104,7 @@ public final class GatewayGuard {
             return false;
         }
         if (nanoTime.getAsLong() - openUntil < 0 || trialInFlight) {
+            TwoStepMetrics.gatewayRefused(BREAKER_OPEN);
             throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
                     "SMS gateway circuit open after repeated failures");
         }

@@ -1,5 +1,9 @@
 package io.twostep.keycloak.sms;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,6 +26,24 @@ class GatewayGuardTest {
     private final AtomicLong clock = new AtomicLong();
     private final GatewayGuard guard = new GatewayGuard(4, 3, 30, clock::get);
     private final AtomicInteger reached = new AtomicInteger();
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+    @BeforeEach
+    void countMetrics() {
+        Metrics.addRegistry(metrics);
+    }
+
+    @AfterEach
+    void stopCounting() {
+        Metrics.removeRegistry(metrics);
+        metrics.close();
+    }
+
+    /** @return {@code twostep_sms_gateway_refused_total} for {@code cause} so far */
+    private double refused(String cause) {
+        var counter = metrics.find("twostep.sms.gateway.refused").tag("cause", cause).counter();
+        return counter == null ? 0 : counter.count();
+    }
 
     private GatewayGuard.Send down() {
         return () -> {
@@ -44,9 +66,12 @@ class GatewayGuardTest {
         }
         assertTrue(guard.isOpen());
         assertEquals(3, reached.get());
+        assertEquals(0, refused(GatewayGuard.BREAKER_OPEN), "sends that reached the gateway are not refusals");
         SmsSendException fast = assertThrows(SmsSendException.class, () -> guard.send(ok()));
         assertEquals(SmsSendException.Reason.PROVIDER_DOWN, fast.getReason());
         assertEquals(3, reached.get(), "nothing reaches the gateway while the breaker is open");
+        assertEquals(1, refused(GatewayGuard.BREAKER_OPEN));
+        assertEquals(0, refused(GatewayGuard.SLOTS_BUSY));
 
         clock.addAndGet(TimeUnit.SECONDS.toNanos(30));
         guard.send(ok()); // the trial
@@ -120,6 +145,8 @@ class GatewayGuardTest {
         }
         assertEquals(36, fast, "all but the bound failed at once");
         assertEquals(4, reached.get(), "only the bound reached the gateway");
+        assertEquals(36, refused(GatewayGuard.SLOTS_BUSY), "each refusal counted, by its cause");
+        assertEquals(0, refused(GatewayGuard.BREAKER_OPEN));
         hang.countDown();
         pool.shutdown();
         assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
