@@ -41,9 +41,15 @@ public class GatewayOutageSimulation extends Simulation {
     {
         untilBreakerClosed();
         waves(HEALTHY, WAVES / 2);
-        mark("gateway hangs", () -> FakeVonage.instance().behave(new FakeVonage.Behaviour.Slow(HANG_MS)));
+        mark("gateway hangs", () -> {
+            Bench.recorder.refused(OUTAGE, ServerMetrics.refused());
+            FakeVonage.instance().behave(new FakeVonage.Behaviour.Slow(HANG_MS));
+        });
         waves(OUTAGE, WAVES);
-        mark("gateway back", () -> FakeVonage.instance().reset());
+        mark("gateway back", () -> {
+            Bench.recorder.refused(OUTAGE, ServerMetrics.refused());
+            FakeVonage.instance().reset();
+        });
         untilBreakerClosed();
         waves(HEALTHY, WAVES - WAVES / 2);
 

@@ -135,7 +135,9 @@ public class LoginSimulation extends Simulation {
         mixed(MIXED);
         mark("slow gateway on", () -> Bench.slowSms.all()
                 .forEach(u -> FakeVonage.instance().behaveFor(u.number(), new FakeVonage.Behaviour.Slow(SLOW_MS))));
+        mark("refusals before", () -> Bench.recorder.refused(SLOW, ServerMetrics.refused()));
         mixed(SLOW);
+        mark("refusals after", () -> Bench.recorder.refused(SLOW, ServerMetrics.refused()));
         mark("slow gateway off", () -> FakeVonage.instance().reset());
 
         PopulationBuilder chain = stages.get(stages.size() - 1);

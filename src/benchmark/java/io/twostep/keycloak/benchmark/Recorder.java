@@ -64,6 +64,7 @@ final class Recorder {
     private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
     private final Map<String, OpenSlice> openSlices = new HashMap<>();
     private final Map<String, List<ServerMetrics.GatewayTime>> gatewayTimes = new HashMap<>();
+    private final Map<String, List<ServerMetrics.Refused>> refusals = new HashMap<>();
     private final List<int[]> sessionsRemoved = new ArrayList<>();
     private final KeycloakProcess keycloak;
 
@@ -165,6 +166,17 @@ final class Recorder {
     /** @return each removal of the realm's sessions, in order: active sessions before it, and after */
     synchronized List<int[]> sessionsRemoved() {
         return List.copyOf(sessionsRemoved);
+    }
+
+    /** Records the gateway guard's refusals at the start, then at the end, of {@code series}. */
+    synchronized void refused(String series, ServerMetrics.Refused reading) {
+        refusals.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+    }
+
+    /** @return the gateway guard's refusals during {@code series}; null when it was not read twice */
+    synchronized ServerMetrics.Refused refused(String series) {
+        List<ServerMetrics.Refused> readings = refusals.getOrDefault(series, List.of());
+        return readings.size() < 2 ? null : readings.get(readings.size() - 1).since(readings.get(0));
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */

@@ -89,13 +89,21 @@ final class Report {
         long[] failureNanos = slowFailures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
         long atOnce = Arrays.stream(failureNanos).filter(n -> n < 1_000_000_000L).count();
         out.append(String.format(Locale.ROOT, "%nSlow run: %d SMS logins stopped with \"%s\", %d of them after the "
-                        + "sender's timeout (median %s ms, max %s ms from the password's post) and %d at once (the "
-                        + "circuit breaker open, or every send slot busy); failed sends with the gateway answering at "
-                        + "once: %d; failed logins: %s.%n",
+                        + "sender's timeout (median %s ms, max %s ms from the password's post) and %d at once (%s); "
+                        + "failed sends with the gateway answering at once: %d; failed logins: %s.%n",
                 slowFailures.size(), Logins.TRY_LATER, failureNanos.length - atOnce,
                 ms(median(Arrays.stream(failureNanos).filter(n -> n >= 1_000_000_000L).toArray())),
-                ms(max(failureNanos)), atOnce, recorder.sendFailures(mixed).size(), failures(mixed, slow)));
+                ms(max(failureNanos)), atOnce, refusals(slow), recorder.sendFailures(mixed).size(),
+                failures(mixed, slow)));
         return out.toString();
+    }
+
+    /** @return the server's count of sends its gateway guard failed at once during {@code series}, by cause */
+    private String refusals(String series) {
+        ServerMetrics.Refused refused = recorder.refused(series);
+        return refused == null ? "the server's refusals not read"
+                : String.format(Locale.ROOT, "the server counted %d refused with every send slot busy and %d with "
+                        + "the circuit breaker open", refused.slotsBusy(), refused.breakerOpen());
     }
 
     /** @return the outage run's findings as Markdown */
@@ -129,8 +137,7 @@ final class Report {
                 ms(median(failureNanos)), ms(max(failureNanos))));
         long waited = Arrays.stream(failureNanos).filter(n -> n >= 1_000_000_000L).count();
         text.append(String.format(Locale.ROOT, "%nFailed sends during the outage: %d waited for the timeout, %d were "
-                + "refused at once (every send slot busy, or the circuit breaker open).%n", waited,
-                failureNanos.length - waited));
+                + "refused at once (%s).%n", waited, failureNanos.length - waited, refusals(down)));
         text.append(String.format(Locale.ROOT, "TOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
         return text.toString();

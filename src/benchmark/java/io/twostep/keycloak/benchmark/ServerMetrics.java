@@ -1,5 +1,7 @@
 package io.twostep.keycloak.benchmark;
 
+import io.twostep.keycloak.sms.GatewayGuard;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +14,8 @@ import java.util.regex.Pattern;
  * What the benchmark reads from the server's {@code /metrics} (management port): the SMS gateway's circuit breaker
  * ({@code twostep_sms_gateway_breaker_open}), so that a stage can wait until it is closed again before it measures
  * SMS logins, and the time the server waited for the gateway ({@code twostep_sms_gateway_seconds}), so that the
- * report can say how much of an SMS login's time was the gateway's.
+ * report can say how much of an SMS login's time was the gateway's, and the sends the gateway guard failed at once
+ * by cause ({@code twostep_sms_gateway_refused_total}).
  */
 final class ServerMetrics {
 
@@ -34,6 +37,30 @@ final class ServerMetrics {
             Pattern.compile("(?m)^twostep_sms_gateway_seconds_count\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
 
     private ServerMetrics() {
+    }
+
+    /** Sends the gateway guard failed at once so far, by cause. */
+    record Refused(long breakerOpen, long slotsBusy) {
+        /** @return the refusals between {@code before} and this reading */
+        Refused since(Refused before) {
+            return new Refused(breakerOpen - before.breakerOpen, slotsBusy - before.slotsBusy);
+        }
+    }
+
+    /**
+     * @return the guard's refusals so far; zero for a cause not yet seen
+     * @throws IllegalStateException when the management endpoint does not answer
+     */
+    static Refused refused() {
+        String metrics = scrape();
+        return new Refused((long) refusedFor(metrics, GatewayGuard.BREAKER_OPEN),
+                (long) refusedFor(metrics, GatewayGuard.SLOTS_BUSY));
+    }
+
+    private static double refusedFor(String metrics, String cause) {
+        Matcher matcher = Pattern.compile("(?m)^twostep_sms_gateway_refused_total\\{[^}]*cause=\"" + cause
+                + "\"[^}]*\\} (\\S+)$").matcher(metrics);
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
     }
 
     /**
