@@ -190,8 +190,24 @@ public final class TwoStepMetrics {
      * @param cause {@code breaker_open} or {@code slots_busy}
      */
     public static void gatewayRefused(String cause) {
-        counter("twostep.sms.gateway.refused", "SMS sends failed at once, before the gateway was called",
-                "cause", cause).increment();
+        gatewayRefusals(cause).increment();
+    }
+
+    /**
+     * Registers {@code twostep_sms_gateway_refused_total} at zero for each cause, so that the first refusals after a
+     * start show as an increase.
+     *
+     * @param causes the causes the guard counts
+     */
+    public static void gatewayRefusalsFromZero(String... causes) {
+        for (String cause : causes) {
+            gatewayRefusals(cause);
+        }
+    }
+
+    private static Counter gatewayRefusals(String cause) {
+        return counter("twostep.sms.gateway.refused", "SMS sends failed at once, before the gateway was called",
+                "cause", cause);
     }
 
     private static Counter counter(String name, String description, String... tags) {

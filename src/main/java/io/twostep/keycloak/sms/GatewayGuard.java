@@ -68,7 +68,13 @@ public final class GatewayGuard {
      *                          breaker is open or every send slot is busy (nothing was sent then)
      */
     public SentSms send(Send send) throws SmsSendException {
-        boolean trial = admit();
+        boolean trial;
+        try {
+            trial = admit();
+        } catch (SmsSendException open) {
+            TwoStepMetrics.gatewayRefused(BREAKER_OPEN); // outside the lock that every send takes
+            throw open;
+        }
         if (!inFlight.tryAcquire()) {
             settle(trial, Outcome.NOT_TRIED);
             TwoStepMetrics.gatewayRefused(SLOTS_BUSY);
@@ -104,7 +110,6 @@ public final class GatewayGuard {
             return false;
         }
         if (nanoTime.getAsLong() - openUntil < 0 || trialInFlight) {
-            TwoStepMetrics.gatewayRefused(BREAKER_OPEN);
             throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
                     "SMS gateway circuit open after repeated failures");
         }

@@ -66,6 +66,12 @@ class SmsMetricsTest extends AbstractJourneyTest {
                 "country=\"49\"", "result=\"accepted\""));
         assertEquals(1, delta(before, after, "twostep_sms_gateway_seconds_count", "outcome=\"accepted\""));
         assertTrue(after.contains("twostep_sms_gateway_seconds_bucket{"), "the gateway time is a histogram");
+        for (String cause : new String[]{"breaker_open", "slots_busy"}) {
+            assertTrue(Pattern.compile("(?m)^twostep_sms_gateway_refused_total\\{[^}]*cause=\"" + cause + "\"")
+                    .matcher(before).find(), "on /metrics from the start, at zero: " + cause);
+            assertEquals(0, delta(before, after, "twostep_sms_gateway_refused_total", "cause=\"" + cause + "\""),
+                    "a gateway that answered (even with a refusal) refuses nothing at once: " + cause);
+        }
         assertTrue(after.contains("keycloak_") || after.contains("jvm_"), "Keycloak's own meters are beside ours");
 
         String userId = TestUsers.id(realm.admin(), "metrics-user");

@@ -95,6 +95,7 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
                 config.getInt("max-concurrent-sends", DEFAULT_MAX_CONCURRENT_SENDS)));
         guard = new GatewayGuard(maxConcurrent, FAILURES_TO_OPEN, OPEN_SECONDS, System::nanoTime);
         TwoStepMetrics.gatewayBreaker(guard::isOpen);
+        TwoStepMetrics.gatewayRefusalsFromZero(GatewayGuard.BREAKER_OPEN, GatewayGuard.SLOTS_BUSY);
         if (isBlank(apiKey) || (isBlank(apiSecret) && isBlank(signatureSecret))) {
             LOG.info("SMS sender 'vonage' has no api-key and api-secret/signature-secret: sending SMS will fail "
                     + "until they are set");
