@@ -35,6 +35,8 @@ final class ServerMetrics {
             Pattern.compile("(?m)^twostep_sms_gateway_seconds_sum\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
     private static final Pattern GATEWAY_COUNT =
             Pattern.compile("(?m)^twostep_sms_gateway_seconds_count\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
+    private static final Pattern REFUSED_BREAKER_OPEN = refusedSeries(GatewayGuard.BREAKER_OPEN);
+    private static final Pattern REFUSED_SLOTS_BUSY = refusedSeries(GatewayGuard.SLOTS_BUSY);
 
     private ServerMetrics() {
     }
@@ -48,19 +50,18 @@ final class ServerMetrics {
     }
 
     /**
-     * @return the guard's refusals so far; zero for a cause not yet seen
-     * @throws IllegalStateException when the management endpoint does not answer
+     * @return the guard's refusals so far (the sender registers both causes at zero when it starts)
+     * @throws IllegalStateException when the management endpoint does not answer or lacks a cause's series
      */
     static Refused refused() {
         String metrics = scrape();
-        return new Refused((long) refusedFor(metrics, GatewayGuard.BREAKER_OPEN),
-                (long) refusedFor(metrics, GatewayGuard.SLOTS_BUSY));
+        return new Refused((long) value(metrics, REFUSED_BREAKER_OPEN, "twostep_sms_gateway_refused_total"),
+                (long) value(metrics, REFUSED_SLOTS_BUSY, "twostep_sms_gateway_refused_total"));
     }
 
-    private static double refusedFor(String metrics, String cause) {
-        Matcher matcher = Pattern.compile("(?m)^twostep_sms_gateway_refused_total\\{[^}]*cause=\"" + cause
-                + "\"[^}]*\\} (\\S+)$").matcher(metrics);
-        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+    private static Pattern refusedSeries(String cause) {
+        return Pattern.compile("(?m)^twostep_sms_gateway_refused_total\\{[^}]*cause=\"" + cause
+                + "\"[^}]*\\} (\\S+)$");
     }
 
     /**
