@@ -251,11 +251,13 @@ public final class FakeVonage {
                 || (API_KEY.equals(form.get("api_key")) && form.get("sig") != null && form.get("timestamp") != null);
     }
 
+    private static final Pattern DIGITS_ONLY = Pattern.compile("\\d+");
+
     /** One append to the secrets file per request: the number, the code, a signature. */
     private static void recordSecrets(Sms sms, Map<String, String> form) {
         List<String> lines = new ArrayList<>();
         if (!sms.to().isEmpty()) {
-            lines.add(IssuedSecrets.NUMBER + (sms.to().matches("\\d+") ? "+" + sms.to() : sms.to()));
+            lines.add(IssuedSecrets.NUMBER + (DIGITS_ONLY.matcher(sms.to()).matches() ? "+" + sms.to() : sms.to()));
         }
         try {
             lines.add(IssuedSecrets.CODE + sms.code());
