@@ -22,8 +22,17 @@ public interface SmsLimiter extends Provider {
      * @param allowed      whether the SMS may go out; when {@code true} it has been counted
      * @param limit        the limit that was hit, {@code null} when allowed
      * @param retryAfter   seconds until that limit's window ends
+     * @param giveBack     takes the SMS off every budget it was counted in, for an SMS that never reached the gateway
+     *                     (its circuit breaker open, every send slot busy); call at most once; does nothing when the
+     *                     SMS was not allowed
      */
-    record SendDecision(boolean allowed, Limit limit, int retryAfter) {
+    record SendDecision(boolean allowed, Limit limit, int retryAfter, Runnable giveBack) {
+
+        /** A decision with nothing to give back. */
+        public SendDecision(boolean allowed, Limit limit, int retryAfter) {
+            this(allowed, limit, retryAfter, () -> {
+            });
+        }
     }
 
     /**

@@ -16,9 +16,11 @@ import java.util.function.LongSupplier;
  *     (timeout, I/O error, HTTP 5xx, unreadable answer), sends fail at once for {@code openSeconds}; then one trial
  *     send goes through, and its outcome closes the breaker or opens it again.</li>
  * </ul>
- * Refusals for a reason of the message (invalid number, throttling, configuration) say the gateway is up and reset
- * the failure run. Each send failed at once counts in {@code twostep_sms_gateway_refused_total}, by cause. One guard
- * is shared by every session of a sender factory.
+ * Any answer the gateway gives about the message itself (invalid number, throttling, configuration, a status not
+ * known here: {@link SmsSendException.Stage#MESSAGE_REFUSED}) says the gateway is up and resets the failure run, so
+ * that numbers an attacker picks for the answers they get cannot open the breaker for everyone. Each send failed at
+ * once counts in {@code twostep_sms_gateway_refused_total}, by cause, and is thrown as
+ * {@link SmsSendException.Stage#NOT_CALLED}. One guard is shared by every session of a sender factory.
  */
 public final class GatewayGuard {
 
@@ -79,7 +81,8 @@ public final class GatewayGuard {
             settle(trial, Outcome.NOT_TRIED);
             TwoStepMetrics.gatewayRefused(SLOTS_BUSY);
             throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
-                    "every SMS gateway connection is busy: the gateway is slow or down");
+                    "every SMS gateway connection is busy: the gateway is slow or down", false,
+                    SmsSendException.Stage.NOT_CALLED);
         }
         Outcome outcome = Outcome.DOWN;
         try {
@@ -87,7 +90,11 @@ public final class GatewayGuard {
             outcome = Outcome.UP;
             return sent;
         } catch (SmsSendException e) {
-            outcome = e.getReason() == SmsSendException.Reason.PROVIDER_DOWN ? Outcome.DOWN : Outcome.UP;
+            outcome = switch (e.getStage()) {
+                case NOT_CALLED -> Outcome.NOT_TRIED;
+                case MESSAGE_REFUSED -> Outcome.UP;
+                case CALL_FAILED -> e.getReason() == SmsSendException.Reason.PROVIDER_DOWN ? Outcome.DOWN : Outcome.UP;
+            };
             throw e;
         } catch (RuntimeException e) {
             // A fault of ours (or of the SDK before any call), not news of the gateway: the breaker ignores it.
@@ -99,9 +106,12 @@ public final class GatewayGuard {
         }
     }
 
-    /** @return whether sends fail at once now (breaker open, no trial due) */
+    /**
+     * @return whether sends fail at once now: the breaker is open and its open period not over, or the trial after it
+     *         is still in flight (once the period is over, the next send is the trial and goes to the gateway)
+     */
     public synchronized boolean isOpen() {
-        return open;
+        return open && (nanoTime.getAsLong() - openUntil < 0 || trialInFlight);
     }
 
     /** @return whether this send is the trial after an open period; throws when the breaker refuses it */
@@ -111,7 +121,7 @@ public final class GatewayGuard {
         }
         if (nanoTime.getAsLong() - openUntil < 0 || trialInFlight) {
             throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
-                    "SMS gateway circuit open after repeated failures");
+                    "SMS gateway circuit open after repeated failures", false, SmsSendException.Stage.NOT_CALLED);
         }
         trialInFlight = true;
         return true;
@@ -119,11 +129,11 @@ public final class GatewayGuard {
 
     /** What a send showed of the gateway. */
     private enum Outcome {
-        /** It answered: sent, or refused for a reason of the message. */
+        /** It answered: sent, refused for a reason of the message, or an HTTP 4xx. */
         UP,
         /** Timeout, I/O error, HTTP 5xx, unreadable answer. */
         DOWN,
-        /** The send never reached it. */
+        /** The send never reached it, or failed on our side before it did. */
         NOT_TRIED
     }
 

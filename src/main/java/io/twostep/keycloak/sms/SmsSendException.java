@@ -25,8 +25,29 @@ public final class SmsSendException extends Exception {
         }
     }
 
+    /**
+     * How far a failed send got, which decides what the circuit breaker ({@link GatewayGuard}) and the SMS budgets
+     * make of it, whatever the {@link Reason} the user is told.
+     */
+    public enum Stage {
+        /**
+         * The gateway was not called (circuit breaker open, every send slot busy, no sender configured, no text):
+         * nothing was sent, so the SMS is given back to the hourly budgets (the login's own send stays used).
+         */
+        NOT_CALLED,
+        /**
+         * The gateway answered about this message with a status of its own (e.g. Vonage's per-message
+         * {@code status}, even one not known here): the gateway is up, so this never counts toward opening the
+         * circuit breaker, whichever number an attacker chose.
+         */
+        MESSAGE_REFUSED,
+        /** The call failed: timeout, I/O error, an HTTP error status, or an answer that is not the API's. */
+        CALL_FAILED
+    }
+
     private final Reason reason;
     private final boolean retryable;
+    private final Stage stage;
 
     /**
      * @param reason what kind of failure this is
@@ -42,9 +63,25 @@ public final class SmsSendException extends Exception {
      * @param retryable whether the gateway surely did not send, so that one more try cannot double the SMS
      */
     public SmsSendException(Reason reason, String detail, boolean retryable) {
+        this(reason, detail, retryable, Stage.CALL_FAILED);
+    }
+
+    /**
+     * @param reason    what kind of failure this is
+     * @param detail    a short, secret-free description
+     * @param retryable whether the gateway surely did not send, so that one more try cannot double the SMS
+     * @param stage     how far the send got
+     */
+    public SmsSendException(Reason reason, String detail, boolean retryable, Stage stage) {
         super(detail);
         this.reason = reason;
         this.retryable = retryable;
+        this.stage = stage;
+    }
+
+    /** @return how far the send got; {@link Stage#CALL_FAILED} unless the thrower said otherwise */
+    public Stage getStage() {
+        return stage;
     }
 
     /** @return whether one immediate retry is safe and may help */

@@ -66,7 +66,8 @@ final class KeycloakServices {
         try {
             pattern = SmsTextPatterns.pattern(session, realm, locale);
         } catch (IOException e) {
-            throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "login theme messages unreadable");
+            throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "login theme messages unreadable", false,
+                    SmsSendException.Stage.NOT_CALLED);
         }
         String brand = realm.getDisplayName() == null || realm.getDisplayName().isBlank()
                 ? realm.getName() : TAGS.matcher(realm.getDisplayName()).replaceAll("");

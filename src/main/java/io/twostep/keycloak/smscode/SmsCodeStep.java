@@ -185,52 +185,67 @@ public final class SmsCodeStep {
             return new SendOutcome.CapReached();
         }
         int slot = ((SmsCodeState.SendDecision.Allowed) decision).slot();
-        SendOutcome refused = refusal(e164);
-        if (refused != null) {
+        Checks checks = checks(e164);
+        if (checks.refused() != null) {
             state.releaseSend(slot, settings); // nothing was sent: this login keeps the send
-            return refused;
+            return checks.refused();
         }
-        return issue(slot, e164, now);
+        return issue(slot, e164, now, checks.giveBack());
+    }
+
+    /**
+     * What {@link #checks} came to.
+     *
+     * @param refused  why the SMS must not go out, or {@code null} when it may
+     * @param giveBack when it may: takes it off the hourly budgets again
+     */
+    private record Checks(SendOutcome refused, Runnable giveBack) {
     }
 
     /**
      * The checks beyond this login's own sends, in order: the realm's phone policy, the account's wrong-code block,
      * the hourly budgets (which count the SMS when they let it go). A refusal is recorded (event, metric).
-     *
-     * @return why the SMS must not go out, or {@code null} when it may
      */
-    private SendOutcome refusal(String e164) {
+    private Checks checks(String e164) {
         String masked = PhoneNumbers.mask(e164);
         String country = PhoneNumbers.callingCode(e164);
         if (!services.phonePolicy().get().check(e164).accepted()) {
             services.events().sendFailed(masked, TwoStepEvents.REASON_NUMBER_NOT_ALLOWED);
             TwoStepMetrics.smsSendFailed(realm.getName(), country, TwoStepEvents.REASON_NUMBER_NOT_ALLOWED);
-            return new SendOutcome.NumberNotAllowed();
+            return refused(new SendOutcome.NumberNotAllowed());
         }
         SmsLimiter.FailureStatus standing = services.limiter().failures(realm, user);
         if (standing.blocked()) {
             TwoStepMetrics.smsLimited(realm.getName(), country, "blocked");
-            return new SendOutcome.Blocked(standing.waitSeconds());
+            return refused(new SendOutcome.Blocked(standing.waitSeconds()));
         }
         SmsLimiter.SendDecision allowed = services.limiter().trySend(realm, user, e164, services.clientAddress(),
                 enrolment);
         if (allowed.allowed()) {
-            return null;
+            return new Checks(null, allowed.giveBack());
         }
         String limit = allowed.limit().name().toLowerCase(Locale.ROOT);
         LOG.warnf("SMS limit '%s' reached for user %s in realm %s; next window in %d s", limit, user.getId(),
                 realm.getName(), allowed.retryAfter());
         services.events().limitHit(allowed.limit(), masked);
         TwoStepMetrics.smsLimited(realm.getName(), country, limit);
-        return new SendOutcome.Limited(allowed.limit(), allowed.retryAfter());
+        return refused(new SendOutcome.Limited(allowed.limit(), allowed.retryAfter()));
+    }
+
+    private static Checks refused(SendOutcome outcome) {
+        return new Checks(outcome, null);
     }
 
     /**
      * Issues a code on a send the checks allowed: records the attempt first (so a failing or slow gateway still uses
      * up the send and starts the cooldown, and the previous code is void), texts a fresh code, and keeps its keyed
-     * hash only once the gateway accepted it.
+     * hash only once the gateway accepted it. An SMS that never reached the gateway (its circuit breaker open, every
+     * send slot busy, no sender) is given back to the hourly budgets: while the gateway is down, users who try again
+     * do not use up their own, their network's or the realm's budget for the hour after it is back.
+     *
+     * @param giveBack takes this SMS off the hourly budgets
      */
-    private SendOutcome issue(int slot, String e164, long now) {
+    private SendOutcome issue(int slot, String e164, long now, Runnable giveBack) {
         String masked = PhoneNumbers.mask(e164);
         String country = PhoneNumbers.callingCode(e164);
         state.recordSendAttempt(slot, now, settings);
@@ -241,7 +256,8 @@ public final class SmsCodeStep {
             String text = services.texts().forCode(code);
             SmsSender sender = services.sender().get();
             if (sender == null) {
-                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled");
+                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled",
+                        false, SmsSendException.Stage.NOT_CALLED);
             }
             long started = System.nanoTime();
             SentSms sent;
@@ -260,7 +276,10 @@ public final class SmsCodeStep {
             services.events().sent(masked, sent.messageId());
             return new SendOutcome.Sent(masked);
         } catch (SmsSendException e) {
-            if (gatewayTime != null) {
+            if (e.getStage() == SmsSendException.Stage.NOT_CALLED) {
+                giveBack.run();
+            } else if (gatewayTime != null) {
+                // Only calls that reached the gateway: refusals at once would pull its latency towards 0 while it hangs.
                 TwoStepMetrics.gatewayAnswered(gatewayTime, false);
             }
             TwoStepMetrics.smsSendFailed(realm.getName(), country, e.getReason().eventValue());

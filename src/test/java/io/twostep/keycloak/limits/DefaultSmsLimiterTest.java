@@ -57,6 +57,85 @@ class DefaultSmsLimiterTest {
         }
     }
 
+    /** An SMS that never reached the gateway goes back to every budget it was counted in, and only once. */
+    @Test
+    void anSmsGivenBackLeavesEveryBudgetAsBefore() {
+        SmsLimiter.SendDecision first = null;
+        for (int i = 0; i < 3; i++) {
+            SmsLimiter.SendDecision sent = limiter.trySend("r", "u", "+4915112340001", "same-ip", false, START);
+            assertTrue(sent.allowed());
+            first = first == null ? sent : first;
+        }
+        assertEquals(SmsLimiter.Limit.IP, limiter.trySend("r", "u", "+4915112340001", "same-ip", false, START).limit());
+        first.giveBack().run();
+        assertTrue(limiter.trySend("r", "u", "+4915112340001", "same-ip", false, START).allowed(),
+                "the address's budget has room again");
+        assertEquals(SmsLimiter.Limit.IP, limiter.trySend("r", "u", "+4915112340001", "same-ip", false, START).limit());
+        // The user's (4) and the number's (5) budgets got it back too: 4 more to this user from other addresses.
+        assertTrue(limiter.trySend("r", "u", "+4915112340001", "ip-a", false, START).allowed());
+        assertEquals(SmsLimiter.Limit.USER, limiter.trySend("r", "u", "+4915112340001", "ip-b", false, START).limit());
+        // A refused decision has nothing to give back.
+        limiter.trySend("r", "u", "+4915112340001", "ip-c", false, START).giveBack().run();
+        assertEquals(SmsLimiter.Limit.USER, limiter.trySend("r", "u", "+4915112340001", "ip-d", false, START).limit());
+    }
+
+    /**
+     * A burst of sends from one address while the gateway is down, each given back as its refusal comes: never more
+     * than the address's budget held at once, and afterwards the whole budget is there again.
+     */
+    @Test
+    void burstsOfSendsGivenBackNeverPassTheBudgetAndLeaveItWhole() throws Exception {
+        DefaultSmsLimiter roomy = new DefaultSmsLimiter(store, new SmsLimitSettings(100, 100, 3, 1_000_000, 5, 20, 3600));
+        java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger mostHeld = new java.util.concurrent.atomic.AtomicInteger();
+        int allowed = count(inParallel(40, i -> {
+            SmsLimiter.SendDecision sent = roomy.trySend("r", "u" + i, "+49151123400" + (10 + i), "one-ip", false,
+                    START);
+            if (!sent.allowed()) {
+                return false;
+            }
+            mostHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+            held.decrementAndGet();
+            sent.giveBack().run();
+            return true;
+        }));
+        assertTrue(allowed >= 3, "at least the budget's worth went through: " + allowed);
+        assertTrue(mostHeld.get() <= 3, "at most the budget held at once: " + mostHeld.get());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(roomy.trySend("r", "v" + i, "+4915112340090", "one-ip", false, START).allowed());
+        }
+        assertEquals(SmsLimiter.Limit.IP, roomy.trySend("r", "v9", "+4915112340091", "one-ip", false, START).limit());
+    }
+
+    /**
+     * The per-address budget counts an IPv6 client by its /64 network, the smallest block one subscriber gets (RFC
+     * 6177): one connection's 2^64 addresses share a budget, while the next /64 has its own.
+     */
+    @Test
+    void anIpv6ClientCountsByItsSlash64() {
+        String[] oneNetwork = {"2001:db8:1:2::a", "2001:DB8:1:2:0:0:0:b", "2001:db8:1:2:ffff:ffff:ffff:ffff"};
+        for (int i = 0; i < 3; i++) {
+            assertTrue(limiter.trySend("r", "u" + i, "+491511234000" + i, oneNetwork[i], false, START).allowed());
+        }
+        assertEquals(SmsLimiter.Limit.IP,
+                limiter.trySend("r", "u9", "+4915112340009", "2001:db8:1:2:1234::9", false, START).limit());
+        assertTrue(limiter.trySend("r", "u9", "+4915112340009", "2001:db8:1:3::1", false, START).allowed(),
+                "the next /64 is another subscriber");
+    }
+
+    @Test
+    void addressesAreCountedByNetworkWithoutAnyLookUp() {
+        assertEquals("192.0.2.7", DefaultSmsLimiter.network("192.0.2.7"));
+        assertEquals("192.0.2.7", DefaultSmsLimiter.network("::ffff:192.0.2.7"), "an IPv4-mapped address is IPv4");
+        assertEquals("20010db800010002/64", DefaultSmsLimiter.network("2001:db8:1:2:3:4:5:6"));
+        assertEquals("fe80000000000000/64", DefaultSmsLimiter.network("fe80::1%1"));
+        assertEquals("null", DefaultSmsLimiter.network(null));
+        // Not IP literals: kept as they are, never sent to DNS.
+        assertEquals("host.example:80", DefaultSmsLimiter.network("host.example:80"));
+        assertEquals("zz::1", DefaultSmsLimiter.network("zz::1"));
+        assertEquals("1:2:3", DefaultSmsLimiter.network("1:2:3"));
+    }
+
     @Test
     void enrolmentSendsHaveTheirOwnNumberBudget() {
         for (int i = 0; i < 5; i++) {

@@ -104,6 +104,108 @@ class GatewayGuardTest {
         assertFalse(guard.isOpen(), "the run of outages was broken by an answer");
     }
 
+    /**
+     * Answers about the message that the user is told as "provider down" (a per-message status not known here, e.g.
+     * Vonage's 102 for a number opted out of a campaign) come from a gateway that is up: an attacker who enrols
+     * numbers that get such answers cannot open the breaker for everyone, however many sends in a row.
+     */
+    @Test
+    void perMessageStatusesNeverOpenTheBreakerWhateverTheReason() {
+        GatewayGuard.Send unknownStatus = () -> {
+            reached.incrementAndGet();
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "vonage status 102", false,
+                    SmsSendException.Stage.MESSAGE_REFUSED);
+        };
+        for (int i = 0; i < 10; i++) {
+            SmsSendException e = assertThrows(SmsSendException.class, () -> guard.send(unknownStatus));
+            assertEquals(SmsSendException.Reason.PROVIDER_DOWN, e.getReason(), "the user is still told to retry later");
+        }
+        assertFalse(guard.isOpen());
+        assertEquals(10, reached.get(), "every send reached the gateway");
+        // And they break a run of real outages, as any answer does.
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(unknownStatus));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertFalse(guard.isOpen());
+    }
+
+    /** A failure before the gateway (e.g. no sender configured) says nothing about the gateway either way. */
+    @Test
+    void failuresBeforeTheGatewayNeitherCountNorBreakTheRun() {
+        GatewayGuard.Send notCalled = () -> {
+            throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "not configured", false,
+                    SmsSendException.Stage.NOT_CALLED);
+        };
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        for (int i = 0; i < 5; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(notCalled));
+        }
+        assertFalse(guard.isOpen(), "two outages so far");
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertTrue(guard.isOpen(), "the third outage in a row opens it: the failures before the gateway broke nothing");
+    }
+
+    /** The guard's own refusals say the gateway was never called, so the caller can give the SMS back. */
+    @Test
+    void refusalsAtOnceSayTheGatewayWasNotCalled() {
+        for (int i = 0; i < 3; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(down()));
+        }
+        SmsSendException refused = assertThrows(SmsSendException.class, () -> guard.send(ok()));
+        assertEquals(SmsSendException.Stage.NOT_CALLED, refused.getStage());
+    }
+
+    /**
+     * {@code twostep_sms_gateway_breaker_open} reads {@link GatewayGuard#isOpen}: 1 while sends fail at once, and 0
+     * once the open period is over, when the next send goes to the gateway as the trial, even if none comes.
+     */
+    @Test
+    void theBreakerReadsOpenOnlyWhileSendsFailAtOnce() {
+        for (int i = 0; i < 3; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(down()));
+        }
+        assertTrue(guard.isOpen());
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(29));
+        assertTrue(guard.isOpen());
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        assertFalse(guard.isOpen(), "the open period is over: the next send is the trial");
+        CountDownLatch inTrial = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread trial = new Thread(() -> {
+            try {
+                guard.send(() -> {
+                    inTrial.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
+                });
+            } catch (SmsSendException | RuntimeException ignored) {
+                // the trial fails
+            }
+        });
+        trial.start();
+        try {
+            assertTrue(inTrial.await(10, TimeUnit.SECONDS));
+            assertTrue(guard.isOpen(), "while the trial is in flight, every other send fails at once");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            release.countDown();
+        }
+        try {
+            trial.join(10_000);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(guard.isOpen(), "the failed trial opened it again");
+    }
+
     /** 40 sends at once to a gateway that hangs: 4 wait for it, 36 fail at once. */
     @Test
     void aHangingGatewayHoldsAtMostTheBoundOfSends() throws Exception {

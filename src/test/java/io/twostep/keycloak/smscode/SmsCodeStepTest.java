@@ -1,5 +1,7 @@
 package io.twostep.keycloak.smscode;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twostep.keycloak.limits.MemorySlots;
 import io.twostep.keycloak.limits.SmsLimitSettings;
 import io.twostep.keycloak.limits.SmsLimiter;
@@ -165,6 +167,50 @@ class SmsCodeStepTest {
         assertEquals(SmsCodeStep.SendOutcome.Cooldown.class, step.send(NUMBER).getClass(), "and starts the cooldown");
     }
 
+    /**
+     * A send the gateway guard refused at once (breaker open, slots busy) never reached the gateway: the hourly
+     * budgets get it back, while the login's own send stays used (cooldown and per-login cap still hold).
+     */
+    @Test
+    void aSendThatNeverReachedTheGatewayIsGivenBackToTheBudgets() {
+        sender = (to, text) -> {
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "circuit open", false,
+                    SmsSendException.Stage.NOT_CALLED);
+        };
+        SmsCodeStep step = step();
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        Metrics.addRegistry(metrics);
+        try {
+            assertEquals(new SmsCodeStep.SendOutcome.Failed(SmsSendException.Reason.PROVIDER_DOWN), step.send(NUMBER));
+            var gateway = metrics.find("twostep.sms.gateway").timer();
+            assertEquals(0, gateway == null ? 0 : gateway.count(),
+                    "no gateway answer time for a send that never reached it");
+            assertEquals(1, metrics.get("twostep.sms.send.failed").tag("reason", "provider_down").counter().count());
+        } finally {
+            Metrics.removeRegistry(metrics);
+            metrics.close();
+        }
+        assertEquals(1, limiter.givenBack);
+        assertEquals(List.of("failed " + MASKED + " provider_down"), events, "still recorded as a failed send");
+        assertEquals(1, step.state().sends(step.settings()), "the login's send stays used");
+        assertEquals(SmsCodeStep.SendOutcome.Cooldown.class, step.send(NUMBER).getClass());
+    }
+
+    /** Sends that reached the gateway keep their place in the budgets, whatever the gateway said. */
+    @Test
+    void aSendThatReachedTheGatewayStaysCounted() {
+        for (SmsSendException.Stage stage : List.of(SmsSendException.Stage.CALL_FAILED,
+                SmsSendException.Stage.MESSAGE_REFUSED)) {
+            sender = (to, text) -> {
+                throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout", false, stage);
+            };
+            step(new SmsCodeState(new MapNotes(), new MemorySlots(), "c", "p"), () -> sender).send(NUMBER);
+        }
+        step().send(NUMBER); // accepted
+        assertEquals(3, limiter.budgetClaims);
+        assertEquals(0, limiter.givenBack);
+    }
+
     @Test
     void aSenderCrashIsAGatewayFailureAndNoSenderIsAConfigurationFailure() {
         sender = (to, text) -> {
@@ -231,7 +277,8 @@ class SmsCodeStepTest {
 
     /** Budgets and the account's count as a test sets them. */
     private static final class FakeLimiter implements SmsLimiter {
-        SendDecision budgets = new SendDecision(true, null, 0);
+        int givenBack;
+        SendDecision budgets = new SendDecision(true, null, 0, () -> givenBack++);
         FailureStatus standing = new FailureStatus(0, false, 0);
         FailureStatus attemptRefusal;
         FailureStatus afterWrong = new FailureStatus(1, false, 0);

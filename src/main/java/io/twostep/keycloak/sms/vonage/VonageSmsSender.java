@@ -71,7 +71,8 @@ final class VonageSmsSender implements SmsSender {
     private SentSms sendOnce(String to, String text) throws SmsSendException {
         if (api == null) {
             throw new SmsSendException(Reason.CONFIGURATION,
-                    "vonage sender is not configured: set api-key and api-secret or signature-secret");
+                    "vonage sender is not configured: set api-key and api-secret or signature-secret", false,
+                    SmsSendException.Stage.NOT_CALLED);
         }
         TextMessage message = new TextMessage(from, to.startsWith("+") ? to.substring(1) : to, text,
                 !Gsm7.canEncode(text));
@@ -112,7 +113,9 @@ final class VonageSmsSender implements SmsSender {
             if (status != MessageStatus.OK) {
                 int code = status == null ? -1 : status.getMessageStatus();
                 Reason reason = VonageStatusMapping.forStatus(code);
-                throw new SmsSendException(reason, "vonage status " + code, reason == Reason.TEMPORARY);
+                // An answer about this message, whatever its status: the gateway is up (see GatewayGuard).
+                throw new SmsSendException(reason, "vonage status " + code, reason == Reason.TEMPORARY,
+                        SmsSendException.Stage.MESSAGE_REFUSED);
             }
         }
         return new SentSms(parts.get(0).getId());

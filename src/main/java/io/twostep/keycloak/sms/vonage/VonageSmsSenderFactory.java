@@ -106,7 +106,7 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
         if (!isBlank(baseUri)) {
             http.baseUri(baseUri);
         }
-        httpClient = httpClient(timeoutMs);
+        httpClient = httpClient(timeoutMs, maxConcurrent);
         // The credentials as the SDK's VonageClient.Builder sets them up (signatures hashed with MD5, its default).
         AuthCollection credentials = new AuthCollection(null, null, apiKey, isBlank(apiSecret) ? null : apiSecret,
                 HashType.MD5, isBlank(signatureSecret) ? null : signatureSecret);
@@ -117,9 +117,13 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
     /**
      * Connect, socket and pool timeouts all at {@code timeoutMs}, so a silent gateway cannot hold a login; TLS and
      * proxy from the JVM's system properties; connections that never write to the HTTP wire log
-     * ({@link UnloggedConnectionFactory}); no cookies kept from the gateway.
+     * ({@link UnloggedConnectionFactory}); no cookies kept from the gateway. The pool holds a connection for every
+     * send slot of the {@link GatewayGuard} (each send, its retry included, uses one connection at a time), so no
+     * send the guard lets through ever waits for a connection.
+     *
+     * @param maxConcurrent the guard's send slots, ≥ 1
      */
-    private CloseableHttpClient httpClient(int timeoutMs) {
+    private CloseableHttpClient httpClient(int timeoutMs, int maxConcurrent) {
         RequestConfig timeouts = RequestConfig.custom()
                 .setConnectTimeout(timeoutMs)
                 .setSocketTimeout(timeoutMs)
@@ -131,8 +135,8 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
                         .register("https", SSLConnectionSocketFactory.getSystemSocketFactory())
                         .build(),
                 UnloggedConnectionFactory.INSTANCE);
-        connections.setMaxTotal(64);
-        connections.setDefaultMaxPerRoute(64);
+        connections.setMaxTotal(maxConcurrent);
+        connections.setDefaultMaxPerRoute(maxConcurrent);
         return HttpClientBuilder.create()
                 .useSystemProperties()
                 .setConnectionManager(connections)

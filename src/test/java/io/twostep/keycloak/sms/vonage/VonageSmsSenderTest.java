@@ -234,6 +234,28 @@ class VonageSmsSenderTest {
         assertEquals(Reason.PROVIDER_DOWN, fast.getReason());
         assertTrue((System.nanoTime() - start) / 1_000_000 < 100, "failed at once");
         assertEquals(reached, vonage.to(NUMBER).size(), "the gateway was not called");
+        assertEquals(SmsSendException.Stage.NOT_CALLED, fast.getStage());
+    }
+
+    /**
+     * A per-message status this project does not know (Vonage's 102: the number opted out of a campaign) tells the
+     * user to try later, but comes from a gateway that is up: any number of them in a row leave the breaker closed,
+     * so numbers an attacker picks for such answers cannot stop SMS for everyone.
+     */
+    @Test
+    void unknownPerMessageStatusesNeverOpenTheBreaker() throws SmsSendException {
+        vonage.behave(new Behaviour.Status(102, "opted out"));
+        SmsSender sender = sender(FakeVonage.API_SECRET, 2000);
+        int before = vonage.to(NUMBER).size();
+        for (int i = 0; i < 3 * VonageSmsSenderFactory.FAILURES_TO_OPEN; i++) {
+            SmsSendException e = assertThrows(SmsSendException.class, () -> sender.send(NUMBER, "x #123456"));
+            assertEquals(Reason.PROVIDER_DOWN, e.getReason());
+            assertEquals(SmsSendException.Stage.MESSAGE_REFUSED, e.getStage());
+        }
+        assertEquals(before + 3 * VonageSmsSenderFactory.FAILURES_TO_OPEN, vonage.to(NUMBER).size(),
+                "every send reached the gateway");
+        vonage.reset();
+        assertTrue(sender.send(NUMBER, "x #123456").messageId().startsWith("fake-"));
     }
 
     @Test
@@ -242,5 +264,6 @@ class VonageSmsSenderTest {
         factory.init(new MapScope(Map.of()));
         SmsSendException e = assertThrows(SmsSendException.class, () -> factory.create(null).send(NUMBER, "x"));
         assertEquals(Reason.CONFIGURATION, e.getReason());
+        assertEquals(SmsSendException.Stage.NOT_CALLED, e.getStage(), "nothing sent: the budgets get it back");
     }
 }
