@@ -52,6 +52,23 @@ class GatewayGuardTest {
         };
     }
 
+    /** Counted down when a {@link #hangsUntil} send has reached the gateway. */
+    private final CountDownLatch hangStarted = new CountDownLatch(1);
+
+    /** @return a send that reaches the gateway and times out once {@code release} is counted down (30 s at most) */
+    private GatewayGuard.Send hangsUntil(CountDownLatch release) {
+        return () -> {
+            reached.incrementAndGet();
+            hangStarted.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
+        };
+    }
+
     private GatewayGuard.Send ok() {
         return () -> {
             reached.incrementAndGet();
@@ -163,7 +180,7 @@ class GatewayGuardTest {
      * once the open period is over, when the next send goes to the gateway as the trial, even if none comes.
      */
     @Test
-    void theBreakerReadsOpenOnlyWhileSendsFailAtOnce() {
+    void theBreakerReadsOpenOnlyWhileSendsFailAtOnce() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertThrows(SmsSendException.class, () -> guard.send(down()));
         }
@@ -172,37 +189,22 @@ class GatewayGuardTest {
         assertTrue(guard.isOpen());
         clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
         assertFalse(guard.isOpen(), "the open period is over: the next send is the trial");
-        CountDownLatch inTrial = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread trial = new Thread(() -> {
             try {
-                guard.send(() -> {
-                    inTrial.countDown();
-                    try {
-                        release.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
-                });
+                guard.send(hangsUntil(release));
             } catch (SmsSendException | RuntimeException ignored) {
                 // the trial fails
             }
         });
         trial.start();
         try {
-            assertTrue(inTrial.await(10, TimeUnit.SECONDS));
+            assertTrue(hangStarted.await(10, TimeUnit.SECONDS));
             assertTrue(guard.isOpen(), "while the trial is in flight, every other send fails at once");
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
         } finally {
             release.countDown();
         }
-        try {
-            trial.join(10_000);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        trial.join(10_000);
         assertTrue(guard.isOpen(), "the failed trial opened it again");
     }
 
@@ -210,15 +212,7 @@ class GatewayGuardTest {
     @Test
     void aHangingGatewayHoldsAtMostTheBoundOfSends() throws Exception {
         CountDownLatch hang = new CountDownLatch(1);
-        GatewayGuard.Send hanging = () -> {
-            reached.incrementAndGet();
-            try {
-                hang.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
-        };
+        GatewayGuard.Send hanging = hangsUntil(hang);
         ExecutorService pool = Executors.newFixedThreadPool(40);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<Long>> failedAfterMillis = new ArrayList<>();
