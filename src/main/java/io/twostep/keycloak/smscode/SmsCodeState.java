@@ -66,6 +66,7 @@ public final class SmsCodeState {
     private final String hashKey;
     private final String expiresKey;
     private final String codeKey;
+    private final String limitedKey;
 
     /**
      * @param notes      note storage of the authentication session
@@ -80,6 +81,55 @@ public final class SmsCodeState {
         this.hashKey = prefix + ".hash";
         this.expiresKey = prefix + ".expires";
         this.codeKey = prefix + ".code";
+        this.limitedKey = prefix + ".limited";
+    }
+
+    /**
+     * An hourly budget that refused an SMS of this login, still in force.
+     *
+     * @param limit       the budget's name, as {@link #recordLimited} got it
+     * @param secondsLeft seconds until the budget's window ends, ≥ 1
+     */
+    public record LimitRefusal(String limit, int secondsLeft) {
+    }
+
+    /**
+     * Records that an hourly budget refused an SMS of this login, so that pressing <em>Resend</em> again before the
+     * budget's window ends is answered from this note: one refusal per login, number and client address is logged
+     * and recorded as an event, not one per request.
+     *
+     * @param limit   the budget's name
+     * @param until   epoch seconds when the budget's window ends
+     * @param e164    the refused destination, E.164 with {@code +}
+     * @param address the client address the SMS was asked from
+     */
+    public void recordLimited(String limit, long until, String e164, String address) {
+        notes.set(limitedKey, until + " " + limit + " " + e164 + " " + address);
+    }
+
+    /**
+     * @param now     epoch seconds
+     * @param e164    the destination asked for now, E.164 with {@code +}
+     * @param address the client address asking now
+     * @return the refusal {@link #recordLimited} recorded for the same number and address, while its window lasts;
+     *         {@code null} when there is none (or its note is unreadable)
+     */
+    public LimitRefusal earlierLimitRefusal(long now, String e164, String address) {
+        String note = notes.get(limitedKey);
+        if (note == null) {
+            return null;
+        }
+        String[] parts = note.split(" ", 4);
+        if (parts.length < 4 || !parts[2].equals(e164) || !parts[3].equals(String.valueOf(address))) {
+            return null;
+        }
+        long until;
+        try {
+            until = Long.parseLong(parts[0]);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return until > now ? new LimitRefusal(parts[1], (int) Math.min(Integer.MAX_VALUE, until - now)) : null;
     }
 
     /**

@@ -170,13 +170,18 @@ public final class SmsCodeStep {
     /**
      * Sends a fresh code to {@code e164}: takes one of this login's sends (cooldown, per-login cap), passes the
      * {@linkplain #refusal checks beyond this login}, then {@linkplain #issue issues} the code. Every outcome but
-     * cooldown and cap is recorded as an event and a metric.
+     * cooldown, cap and a budget's refusal {@linkplain #earlierLimitRefusal repeated within its window} is recorded as
+     * an event and a metric.
      *
      * @param e164 destination, E.164 with {@code +}
      * @return what happened
      */
     public SendOutcome send(String e164) {
         long now = Time.currentTime();
+        SendOutcome stillLimited = earlierLimitRefusal(now, e164);
+        if (stillLimited != null) {
+            return stillLimited;
+        }
         SmsCodeState.SendDecision decision = state.claimSend(now, settings);
         if (decision instanceof SmsCodeState.SendDecision.Cooldown cooldown) {
             return new SendOutcome.Cooldown(cooldown.seconds());
@@ -185,7 +190,7 @@ public final class SmsCodeStep {
             return new SendOutcome.CapReached();
         }
         int slot = ((SmsCodeState.SendDecision.Allowed) decision).slot();
-        Checks checks = checks(e164);
+        Checks checks = checks(e164, now);
         if (checks.refused() != null) {
             state.releaseSend(slot, settings); // nothing was sent: this login keeps the send
             return checks.refused();
@@ -206,7 +211,7 @@ public final class SmsCodeStep {
      * The checks beyond this login's own sends, in order: the realm's phone policy, the account's wrong-code block,
      * the hourly budgets (which count the SMS when they let it go). A refusal is recorded (event, metric).
      */
-    private Checks checks(String e164) {
+    private Checks checks(String e164, long now) {
         String masked = PhoneNumbers.mask(e164);
         String country = PhoneNumbers.callingCode(e164);
         if (!services.phonePolicy().get().check(e164).accepted()) {
@@ -229,7 +234,27 @@ public final class SmsCodeStep {
                 realm.getName(), allowed.retryAfter());
         services.events().limitHit(allowed.limit(), masked);
         TwoStepMetrics.smsLimited(realm.getName(), country, limit);
+        state.recordLimited(allowed.limit().name(), now + allowed.retryAfter(), e164, services.clientAddress());
         return refused(new SendOutcome.Limited(allowed.limit(), allowed.retryAfter()));
+    }
+
+    /**
+     * A budget that refused this login's SMS to the same number from the same address before, while its window
+     * lasts: the user is told again, without asking the budgets, logging, or recording another event or metric, so
+     * that pressing <em>Resend</em> over and over cannot flood the log and the event store.
+     *
+     * @return the refusal to show, or {@code null} when the budgets are to be asked
+     */
+    private SendOutcome earlierLimitRefusal(long now, String e164) {
+        SmsCodeState.LimitRefusal earlier = state.earlierLimitRefusal(now, e164, services.clientAddress());
+        if (earlier == null) {
+            return null;
+        }
+        try {
+            return new SendOutcome.Limited(SmsLimiter.Limit.valueOf(earlier.limit()), earlier.secondsLeft());
+        } catch (IllegalArgumentException e) {
+            return null; // a note from another version: ask the budgets
+        }
     }
 
     private static Checks refused(SendOutcome outcome) {

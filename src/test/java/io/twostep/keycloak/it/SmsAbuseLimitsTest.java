@@ -87,6 +87,14 @@ class SmsAbuseLimitsTest extends AbstractJourneyTest {
         assertTrue(codePage.errorMessage().orElseThrow().startsWith(LIMIT_MESSAGE_START));
         assertEquals(LimitsServerConfig.PER_USER, vonage.to(number).size());
         assertEquals("user", lastLimitEvent("limit-user").getDetails().get("limit"));
+
+        for (int i = 0; i < 3; i++) { // Resend again and again: told each time, recorded once
+            codePage.forceResend();
+            assertTrue(codePage.errorMessage().orElseThrow().startsWith(LIMIT_MESSAGE_START));
+        }
+        assertEquals(LimitsServerConfig.PER_USER, vonage.to(number).size());
+        assertEquals(1, userEvents("limit-user").stream()
+                .filter(e -> "sms_limit_hit".equals(e.getDetails().get("two_step_event"))).count());
     }
 
     @Test

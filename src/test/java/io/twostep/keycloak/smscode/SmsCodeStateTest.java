@@ -8,6 +8,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SmsCodeStateTest {
@@ -22,6 +23,22 @@ class SmsCodeStateTest {
         int slot = ((SmsCodeState.SendDecision.Allowed) decision).slot();
         state.recordSendAttempt(slot, now, settings);
         state.recordIssued(slot, hash, now, settings);
+    }
+
+    @Test
+    void aBudgetsRefusalIsRememberedForItsNumberAndAddressUntilItsWindowEnds() {
+        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.1"));
+        state.recordLimited("USER", 1120, "+4915112345678", "10.0.0.1");
+        assertEquals(new SmsCodeState.LimitRefusal("USER", 120),
+                state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.1"));
+        assertEquals(new SmsCodeState.LimitRefusal("USER", 1),
+                state.earlierLimitRefusal(1119, "+4915112345678", "10.0.0.1"));
+        assertNull(state.earlierLimitRefusal(1120, "+4915112345678", "10.0.0.1"), "the window is over");
+        assertNull(state.earlierLimitRefusal(1000, "+4915112345679", "10.0.0.1"), "another number asks the budgets");
+        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.2"), "another address asks them");
+        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", null));
+        store.replaceAll((k, v) -> k.endsWith(".limited") ? "soon USER +4915112345678 10.0.0.1" : v);
+        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.1"), "an unreadable note asks them");
     }
 
     @Test

@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
@@ -152,6 +154,27 @@ class SmsCodeStepTest {
         assertEquals(List.of("limit REALM " + MASKED), events);
         assertEquals(List.of(), texts);
         assertEquals(0, step.state().sends(step.settings()));
+    }
+
+    @Test
+    void pressingResendAgainAfterABudgetsRefusalIsAnsweredWithoutAskingOrRecordingAgain() {
+        limiter.budgets = new SmsLimiter.SendDecision(false, SmsLimiter.Limit.USER, 120);
+        SmsCodeStep step = step();
+        step.send(NUMBER);
+        for (int i = 0; i < 5; i++) {
+            SmsCodeStep.SendOutcome again = step.send(NUMBER);
+            assertInstanceOf(SmsCodeStep.SendOutcome.Limited.class, again);
+            assertEquals(SmsLimiter.Limit.USER, ((SmsCodeStep.SendOutcome.Limited) again).limit());
+            assertTrue(((SmsCodeStep.SendOutcome.Limited) again).retryAfter() <= 120);
+        }
+        assertEquals(1, limiter.budgetClaims, "the budgets were asked once");
+        assertEquals(List.of("limit USER " + MASKED), events);
+        assertEquals(0, step.state().sends(step.settings()), "the login keeps its sends");
+
+        limiter.budgets = new SmsLimiter.SendDecision(true, null, 0, () -> limiter.givenBack++);
+        assertInstanceOf(SmsCodeStep.SendOutcome.Sent.class, step.send("+4915112345679"),
+                "another number asks the budgets again");
+        assertEquals(2, limiter.budgetClaims);
     }
 
     @Test
