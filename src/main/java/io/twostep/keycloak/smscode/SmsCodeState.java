@@ -84,43 +84,46 @@ public final class SmsCodeState {
         this.limitedKey = prefix + ".limited";
     }
 
+    /** The longest window an hourly budget can refuse for, in seconds: a note that claims more is not believed. */
+    static final long LONGEST_LIMIT_WINDOW_SECONDS = 3600;
+
     /**
      * An hourly budget that refused an SMS of this login, still in force.
      *
      * @param limit       the budget's name, as {@link #recordLimited} got it
-     * @param secondsLeft seconds until the budget's window ends, ≥ 1
+     * @param secondsLeft seconds until the budget's window ends, 1–3600
      */
     public record LimitRefusal(String limit, int secondsLeft) {
     }
 
     /**
      * Records that an hourly budget refused an SMS of this login, so that pressing <em>Resend</em> again before the
-     * budget's window ends is answered from this note: one refusal per login, number and client address is logged
-     * and recorded as an event, not one per request.
+     * budget's window ends is answered from this note: the refusal is logged and recorded as an event once per login,
+     * destination and client address, not once per request.
      *
-     * @param limit   the budget's name
-     * @param until   epoch seconds when the budget's window ends
-     * @param e164    the refused destination, E.164 with {@code +}
-     * @param address the client address the SMS was asked from
+     * @param limit      the budget's name, one word
+     * @param until      epoch seconds when the budget's window ends
+     * @param refusedFor what was refused, as the caller can recognise it again without the note holding it: a keyed
+     *                   hash of the destination and the client address, one word
      */
-    public void recordLimited(String limit, long until, String e164, String address) {
-        notes.set(limitedKey, until + " " + limit + " " + e164 + " " + address);
+    public void recordLimited(String limit, long until, String refusedFor) {
+        notes.set(limitedKey, until + " " + limit + " " + refusedFor);
     }
 
     /**
-     * @param now     epoch seconds
-     * @param e164    the destination asked for now, E.164 with {@code +}
-     * @param address the client address asking now
-     * @return the refusal {@link #recordLimited} recorded for the same number and address, while its window lasts;
-     *         {@code null} when there is none (or its note is unreadable)
+     * @param now        epoch seconds
+     * @param sameAsThen whether a {@code refusedFor} of {@link #recordLimited} stands for what is asked now
+     * @return the refusal {@link #recordLimited} recorded for what is asked now, while its window lasts (at most
+     *         {@value #LONGEST_LIMIT_WINDOW_SECONDS} s from {@code now}, so a clock set back does not stretch it);
+     *         {@code null} when there is none, or its note is unreadable
      */
-    public LimitRefusal earlierLimitRefusal(long now, String e164, String address) {
+    public LimitRefusal earlierLimitRefusal(long now, Predicate<String> sameAsThen) {
         String note = notes.get(limitedKey);
         if (note == null) {
             return null;
         }
-        String[] parts = note.split(" ", 4);
-        if (parts.length < 4 || !parts[2].equals(e164) || !parts[3].equals(String.valueOf(address))) {
+        String[] parts = note.split(" ", 3);
+        if (parts.length < 3) {
             return null;
         }
         long until;
@@ -129,7 +132,10 @@ public final class SmsCodeState {
         } catch (NumberFormatException e) {
             return null;
         }
-        return until > now ? new LimitRefusal(parts[1], (int) Math.min(Integer.MAX_VALUE, until - now)) : null;
+        if (until <= now || until - now > LONGEST_LIMIT_WINDOW_SECONDS || !sameAsThen.test(parts[2])) {
+            return null;
+        }
+        return new LimitRefusal(parts[1], (int) (until - now));
     }
 
     /**

@@ -107,6 +107,8 @@ public final class SmsCodeStep {
     private static final int MAX_INPUT = 64;
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final Logger LOG = Logger.getLogger(SmsCodeStep.class);
+    /** Starts what the keyed hash of a budget's refusal covers after the binding, so it never equals a code's hash. */
+    private static final String LIMITED_FROM = "limited from ";
 
     private final RealmModel realm;
     private final UserModel user;
@@ -178,10 +180,6 @@ public final class SmsCodeStep {
      */
     public SendOutcome send(String e164) {
         long now = Time.currentTime();
-        SendOutcome stillLimited = earlierLimitRefusal(now, e164);
-        if (stillLimited != null) {
-            return stillLimited;
-        }
         SmsCodeState.SendDecision decision = state.claimSend(now, settings);
         if (decision instanceof SmsCodeState.SendDecision.Cooldown cooldown) {
             return new SendOutcome.Cooldown(cooldown.seconds());
@@ -224,6 +222,10 @@ public final class SmsCodeStep {
             TwoStepMetrics.smsLimited(realm.getName(), country, "blocked");
             return refused(new SendOutcome.Blocked(standing.waitSeconds()));
         }
+        SendOutcome stillLimited = earlierLimitRefusal(now, e164);
+        if (stillLimited != null) {
+            return refused(stillLimited);
+        }
         SmsLimiter.SendDecision allowed = services.limiter().trySend(realm, user, e164, services.clientAddress(),
                 enrolment);
         if (allowed.allowed()) {
@@ -234,19 +236,23 @@ public final class SmsCodeStep {
                 realm.getName(), allowed.retryAfter());
         services.events().limitHit(allowed.limit(), masked);
         TwoStepMetrics.smsLimited(realm.getName(), country, limit);
-        state.recordLimited(allowed.limit().name(), now + allowed.retryAfter(), e164, services.clientAddress());
+        state.recordLimited(allowed.limit().name(), now + allowed.retryAfter(),
+                services.hasher().get().hash(bindingFor(e164), LIMITED_FROM + services.clientAddress()));
         return refused(new SendOutcome.Limited(allowed.limit(), allowed.retryAfter()));
     }
 
     /**
      * A budget that refused this login's SMS to the same number from the same address before, while its window
      * lasts: the user is told again, without asking the budgets, logging, or recording another event or metric, so
-     * that pressing <em>Resend</em> over and over cannot flood the log and the event store.
+     * that pressing <em>Resend</em> over and over cannot flood the log and the event store. The note keeps neither the
+     * number nor the address, only their keyed hash with this login's binding. Asked after the phone policy and the
+     * wrong-code block, so that those still answer first.
      *
      * @return the refusal to show, or {@code null} when the budgets are to be asked
      */
     private SendOutcome earlierLimitRefusal(long now, String e164) {
-        SmsCodeState.LimitRefusal earlier = state.earlierLimitRefusal(now, e164, services.clientAddress());
+        SmsCodeState.LimitRefusal earlier = state.earlierLimitRefusal(now, refusedFor -> services.hasher().get()
+                .matches(refusedFor, bindingFor(e164), LIMITED_FROM + services.clientAddress()));
         if (earlier == null) {
             return null;
         }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -26,19 +27,20 @@ class SmsCodeStateTest {
     }
 
     @Test
-    void aBudgetsRefusalIsRememberedForItsNumberAndAddressUntilItsWindowEnds() {
-        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.1"));
-        state.recordLimited("USER", 1120, "+4915112345678", "10.0.0.1");
-        assertEquals(new SmsCodeState.LimitRefusal("USER", 120),
-                state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.1"));
-        assertEquals(new SmsCodeState.LimitRefusal("USER", 1),
-                state.earlierLimitRefusal(1119, "+4915112345678", "10.0.0.1"));
-        assertNull(state.earlierLimitRefusal(1120, "+4915112345678", "10.0.0.1"), "the window is over");
-        assertNull(state.earlierLimitRefusal(1000, "+4915112345679", "10.0.0.1"), "another number asks the budgets");
-        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.2"), "another address asks them");
-        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", null));
-        store.replaceAll((k, v) -> k.endsWith(".limited") ? "soon USER +4915112345678 10.0.0.1" : v);
-        assertNull(state.earlierLimitRefusal(1000, "+4915112345678", "10.0.0.1"), "an unreadable note asks them");
+    void aBudgetsRefusalIsRememberedForWhatItRefusedUntilItsWindowEnds() {
+        Predicate<String> same = "K1"::equals;
+        assertNull(state.earlierLimitRefusal(1000, same));
+        state.recordLimited("USER", 1120, "K1");
+        assertEquals(new SmsCodeState.LimitRefusal("USER", 120), state.earlierLimitRefusal(1000, same));
+        assertEquals(new SmsCodeState.LimitRefusal("USER", 1), state.earlierLimitRefusal(1119, same));
+        assertNull(state.earlierLimitRefusal(1120, same), "the window is over");
+        assertNull(state.earlierLimitRefusal(1000, "K2"::equals), "something else asked for: the budgets answer");
+        assertEquals(new SmsCodeState.LimitRefusal("USER", 3600), state.earlierLimitRefusal(1120 - 3600, same));
+        assertNull(state.earlierLimitRefusal(1119 - 3600, same), "a clock set back does not stretch a window");
+        store.replaceAll((k, v) -> k.endsWith(".limited") ? "soon USER K1" : v);
+        assertNull(state.earlierLimitRefusal(1000, same), "an unreadable note: the budgets answer");
+        store.replaceAll((k, v) -> k.endsWith(".limited") ? "1120 USER" : v);
+        assertNull(state.earlierLimitRefusal(1000, same));
     }
 
     @Test

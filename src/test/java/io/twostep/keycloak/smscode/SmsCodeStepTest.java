@@ -11,13 +11,16 @@ import io.twostep.keycloak.sms.SmsSendException;
 import io.twostep.keycloak.sms.SmsSender;
 import io.twostep.keycloak.support.Fakes;
 import org.junit.jupiter.api.Test;
+import org.keycloak.common.util.Time;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -35,7 +38,8 @@ class SmsCodeStepTest {
     private static final String NUMBER = "+4915112345678";
     private static final String MASKED = "+49•••••••••78";
 
-    private final SmsCodeState state = new SmsCodeState(new MapNotes(), new MemorySlots(), "c", "p");
+    private final Map<String, String> notes = new HashMap<>();
+    private final SmsCodeState state = new SmsCodeState(new MapNotes(notes), new MemorySlots(), "c", "p");
     private final FakeLimiter limiter = new FakeLimiter();
     private final List<String> events = new ArrayList<>();
     private final List<String> texts = new ArrayList<>();
@@ -170,10 +174,32 @@ class SmsCodeStepTest {
         assertEquals(1, limiter.budgetClaims, "the budgets were asked once");
         assertEquals(List.of("limit USER " + MASKED), events);
         assertEquals(0, step.state().sends(step.settings()), "the login keeps its sends");
+        assertTrue(notes.values().stream().noneMatch(v -> v.contains("4915112345678") || v.contains("10.0.0.1")),
+                "the note keeps neither the number nor the address");
+
+        policy = PhonePolicy.of(null, "FR");
+        assertInstanceOf(SmsCodeStep.SendOutcome.NumberNotAllowed.class, step.send(NUMBER),
+                "the phone policy still answers first");
+        policy = new PhonePolicy(null, Set.of());
 
         limiter.budgets = new SmsLimiter.SendDecision(true, null, 0, () -> limiter.givenBack++);
         assertInstanceOf(SmsCodeStep.SendOutcome.Sent.class, step.send("+4915112345679"),
                 "another number asks the budgets again");
+        assertEquals(2, limiter.budgetClaims);
+    }
+
+    @Test
+    void afterABudgetsWindowTheBudgetsAreAskedAgain() {
+        limiter.budgets = new SmsLimiter.SendDecision(false, SmsLimiter.Limit.IP, 120);
+        SmsCodeStep step = step();
+        step.send(NUMBER);
+        limiter.budgets = new SmsLimiter.SendDecision(true, null, 0, () -> limiter.givenBack++);
+        Time.setOffset(120);
+        try {
+            assertInstanceOf(SmsCodeStep.SendOutcome.Sent.class, step.send(NUMBER));
+        } finally {
+            Time.setOffset(0);
+        }
         assertEquals(2, limiter.budgetClaims);
     }
 
