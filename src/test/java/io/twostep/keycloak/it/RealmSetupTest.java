@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twostep.keycloak.phone.PhoneNumbers;
 import io.twostep.keycloak.support.FakeVonage;
+import io.twostep.keycloak.support.IssuedSecrets;
 import io.twostep.keycloak.support.PhoneEnrolmentPage;
 import io.twostep.keycloak.support.RecoveryCodesPage;
 import io.twostep.keycloak.support.SmsCodePage;
@@ -46,9 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -360,9 +358,7 @@ class RealmSetupTest {
                 .filter(c -> c.getName().startsWith("KC_TWO_STEP_DEVICE_")).collect(Collectors.toSet());
         assertEquals(1, trust.size());
         for (Cookie c : trust) {
-            Files.writeString(Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt")),
-                    c.getValue().substring(c.getValue().indexOf('.') + 1) + "\n", StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND); // for the log scan
+            IssuedSecrets.text(c.getValue().substring(c.getValue().indexOf('.') + 1)); // for the log scan
         }
         driver.cookies().deleteAll();
         trust.forEach(driver.cookies()::add);

@@ -33,10 +33,6 @@ import org.openqa.selenium.Cookie;
 import org.openqa.selenium.htmlunit.HtmlUnitDriver;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -129,13 +125,7 @@ class TrustedDeviceJourneyTest extends AbstractJourneyTest {
 
     /** Adds a cookie's secret to the list {@code ServerLogHygieneTest} looks for in the server log. */
     private static void recordForTheLogScan(String cookieValue) {
-        String secret = cookieValue.substring(cookieValue.indexOf('.') + 1);
-        try {
-            Files.writeString(Path.of(System.getProperty("twostep.secretsLog", "target/issued-secrets.txt")),
-                    secret + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        IssuedSecrets.text(cookieValue.substring(cookieValue.indexOf('.') + 1));
     }
 
     private void assertSkipsTheCode(String username, String number) {
