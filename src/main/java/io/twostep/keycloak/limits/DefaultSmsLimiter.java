@@ -5,16 +5,12 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Counters made of {@link SlotCounter}s in Keycloak's {@code SingleUseObjectProvider}: each SMS claims one slot in
@@ -34,11 +30,6 @@ final class DefaultSmsLimiter implements SmsLimiter {
     static final long FAILURES_KEPT_SECONDS = 365L * 24 * 3600;
 
     private static final String PREFIX = "two-step.sms.";
-    /**
-     * The characters of an IPv6 literal (with an IPv4 tail and a zone, e.g. {@code fe80::1%eth0}), starting as the
-     * JDK's literal parser expects (a hex digit or ':').
-     */
-    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*(%[\\w.-]+)?");
     private static final int HOUR = 3600;
 
     private final SlotCounter.Store store;
@@ -70,7 +61,7 @@ final class DefaultSmsLimiter implements SmsLimiter {
                 new Budget(Limit.NUMBER, new SlotCounter(store, PREFIX + (enrolment ? "enrol-number." : "number.")
                         + realmId + "." + digest(e164) + "." + hour, settings.perNumberPerHour(), lifespan)),
                 new Budget(Limit.IP, new SlotCounter(store, PREFIX + "ip." + realmId + "."
-                        + digest(network(clientIp)) + "." + hour, settings.perIpPerHour(), lifespan)),
+                        + digest(ClientNetwork.of(clientIp)) + "." + hour, settings.perIpPerHour(), lifespan)),
                 new Budget(Limit.REALM, new SlotCounter(store, PREFIX + "realm." + realmId + "." + hour,
                         settings.realmPerHour(), lifespan)));
         List<Runnable> taken = new ArrayList<>();
@@ -175,31 +166,6 @@ final class DefaultSmsLimiter implements SmsLimiter {
 
     private static String failureKey(String realmId, String userId) {
         return PREFIX + "failures." + realmId + "." + userId;
-    }
-
-    /**
-     * What the per-address budget counts by: an IPv4 address as it is, an IPv6 address by its /64 network, the
-     * smallest block a provider hands one subscriber (RFC 6177 §2), so that the 2^64 addresses of a single
-     * connection do not each get a budget of their own. An IPv4 address mapped into IPv6 ({@code ::ffff:a.b.c.d})
-     * counts as the IPv4 address.
-     *
-     * @param clientIp the client's address as Keycloak resolved it, possibly {@code null}
-     * @return {@code a.b.c.d}, {@code <first 8 bytes in hex>/64}, or the text as given when it is not an IP literal
-     */
-    static String network(String clientIp) {
-        if (clientIp == null || clientIp.indexOf(':') < 0 || !IPV6_LITERAL.matcher(clientIp).matches()) {
-            return String.valueOf(clientIp);
-        }
-        try {
-            // Hex digits, ':' and '.' only: the JDK reads it as a literal and never asks DNS.
-            InetAddress address = InetAddress.getByName(clientIp);
-            if (address instanceof Inet6Address) {
-                return HexFormat.of().formatHex(address.getAddress(), 0, 8) + "/64";
-            }
-            return address.getHostAddress();
-        } catch (UnknownHostException e) {
-            return clientIp;
-        }
     }
 
     /** Cache keys carry no phone number or address in clear. */

@@ -1,6 +1,7 @@
 package io.twostep.keycloak.smscode;
 
 import io.twostep.keycloak.events.TwoStepEvents;
+import io.twostep.keycloak.limits.ClientNetwork;
 import io.twostep.keycloak.limits.SmsLimiter;
 import io.twostep.keycloak.metrics.TwoStepMetrics;
 import io.twostep.keycloak.phone.PhoneNumbers;
@@ -237,22 +238,24 @@ public final class SmsCodeStep {
         services.events().limitHit(allowed.limit(), masked);
         TwoStepMetrics.smsLimited(realm.getName(), country, limit);
         state.recordLimited(allowed.limit().name(), now + allowed.retryAfter(),
-                services.hasher().get().hash(bindingFor(e164), LIMITED_FROM + services.clientAddress()));
+                services.hasher().get().hash(bindingFor(e164), LIMITED_FROM + ClientNetwork.of(services.clientAddress())));
         return refused(new SendOutcome.Limited(allowed.limit(), allowed.retryAfter()));
     }
 
     /**
      * A budget that refused this login's SMS to the same number from the same address before, while its window
      * lasts: the user is told again, without asking the budgets, logging, or recording another event or metric, so
-     * that pressing <em>Resend</em> over and over cannot flood the log and the event store. The note keeps neither the
-     * number nor the address, only their keyed hash with this login's binding. Asked after the phone policy and the
+     * that pressing <em>Resend</em> over and over cannot flood the log and the event store. The address counts as the
+     * per-address budget counts it (an IPv6 address by its /64 network), so a client cannot renew the refusal by
+     * taking another address of its own network. The note keeps neither the number nor the address, only their keyed
+     * hash with this login's binding. Asked after the phone policy and the
      * wrong-code block, so that those still answer first.
      *
      * @return the refusal to show, or {@code null} when the budgets are to be asked
      */
     private SendOutcome earlierLimitRefusal(long now, String e164) {
         SmsCodeState.LimitRefusal earlier = state.earlierLimitRefusal(now, refusedFor -> services.hasher().get()
-                .matches(refusedFor, bindingFor(e164), LIMITED_FROM + services.clientAddress()));
+                .matches(refusedFor, bindingFor(e164), LIMITED_FROM + ClientNetwork.of(services.clientAddress())));
         if (earlier == null) {
             return null;
         }

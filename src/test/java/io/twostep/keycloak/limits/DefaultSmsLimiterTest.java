@@ -125,15 +125,15 @@ class DefaultSmsLimiterTest {
 
     @Test
     void addressesAreCountedByNetworkWithoutAnyLookUp() {
-        assertEquals("192.0.2.7", DefaultSmsLimiter.network("192.0.2.7"));
-        assertEquals("192.0.2.7", DefaultSmsLimiter.network("::ffff:192.0.2.7"), "an IPv4-mapped address is IPv4");
-        assertEquals("20010db800010002/64", DefaultSmsLimiter.network("2001:db8:1:2:3:4:5:6"));
-        assertEquals("fe80000000000000/64", DefaultSmsLimiter.network("fe80::1%1"));
-        assertEquals("null", DefaultSmsLimiter.network(null));
+        assertEquals("192.0.2.7", ClientNetwork.of("192.0.2.7"));
+        assertEquals("192.0.2.7", ClientNetwork.of("::ffff:192.0.2.7"), "an IPv4-mapped address is IPv4");
+        assertEquals("20010db800010002/64", ClientNetwork.of("2001:db8:1:2:3:4:5:6"));
+        assertEquals("fe80000000000000/64", ClientNetwork.of("fe80::1%1"));
+        assertEquals("null", ClientNetwork.of(null));
         // Not IP literals: kept as they are, never sent to DNS.
-        assertEquals("host.example:80", DefaultSmsLimiter.network("host.example:80"));
-        assertEquals("zz::1", DefaultSmsLimiter.network("zz::1"));
-        assertEquals("1:2:3", DefaultSmsLimiter.network("1:2:3"));
+        assertEquals("host.example:80", ClientNetwork.of("host.example:80"));
+        assertEquals("zz::1", ClientNetwork.of("zz::1"));
+        assertEquals("1:2:3", ClientNetwork.of("1:2:3"));
     }
 
     @Test

@@ -57,6 +57,10 @@ class SmsCodeStepTest {
     }
 
     private SmsCodeStep step(SmsCodeState codeState, Supplier<SmsSender> gateway) {
+        return step(codeState, gateway, "10.0.0.1");
+    }
+
+    private SmsCodeStep step(SmsCodeState codeState, Supplier<SmsSender> gateway, String clientAddress) {
         SmsCodeStep.Events recorder = new SmsCodeStep.Events() {
             public void sent(String masked, String messageId) {
                 events.add("sent " + masked + " " + messageId);
@@ -80,7 +84,7 @@ class SmsCodeStepTest {
                     policyReads++;
                     return policy;
                 }, gateway, () -> hasher, code -> "code " + code,
-                        recorder, "10.0.0.1"));
+                        recorder, clientAddress));
     }
 
     /** @return the code of the last SMS */
@@ -186,6 +190,18 @@ class SmsCodeStepTest {
         assertInstanceOf(SmsCodeStep.SendOutcome.Sent.class, step.send("+4915112345679"),
                 "another number asks the budgets again");
         assertEquals(2, limiter.budgetClaims);
+    }
+
+    @Test
+    void anotherAddressOfTheSameIpv6NetworkDoesNotRenewABudgetsRefusal() {
+        limiter.budgets = new SmsLimiter.SendDecision(false, SmsLimiter.Limit.IP, 120);
+        step(state, () -> sender, "2001:db8:1:2::1").send(NUMBER);
+        assertInstanceOf(SmsCodeStep.SendOutcome.Limited.class,
+                step(state, () -> sender, "2001:db8:1:2:ffff::99").send(NUMBER));
+        assertEquals(1, limiter.budgetClaims, "the same /64: answered from the note");
+        step(state, () -> sender, "2001:db8:1:3::1").send(NUMBER);
+        assertEquals(2, limiter.budgetClaims, "another network asks the budgets");
+        assertEquals(2, events.size());
     }
 
     @Test
