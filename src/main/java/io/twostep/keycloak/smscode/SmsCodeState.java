@@ -99,12 +99,12 @@ public final class SmsCodeState {
     /**
      * Records that an hourly budget refused an SMS of this login, so that pressing <em>Resend</em> again before the
      * budget's window ends is answered from this note: the refusal is logged and recorded as an event once per login,
-     * destination and client address, not once per request.
+     * destination and client network, not once per request.
      *
      * @param limit      the budget's name, one word
      * @param until      epoch seconds when the budget's window ends
      * @param refusedFor what was refused, as the caller can recognise it again without the note holding it: a keyed
-     *                   hash of the destination and the client address, one word
+     *                   hash of the destination and the client's network, one word
      */
     public void recordLimited(String limit, long until, String refusedFor) {
         notes.set(limitedKey, until + " " + limit + " " + refusedFor);
