@@ -59,6 +59,8 @@ public final class SmsCodeState {
 
     /** How long this login's counters are kept, in seconds: longer than any authentication session lives. */
     static final long COUNTER_LIFESPAN_SECONDS = 24 * 3600;
+    /** The longest window an hourly budget can refuse for, in seconds: a note that claims more is not believed. */
+    static final long LONGEST_LIMIT_WINDOW_SECONDS = 3600;
 
     private final Notes notes;
     private final SlotCounter.Store counters;
@@ -83,9 +85,6 @@ public final class SmsCodeState {
         this.codeKey = prefix + ".code";
         this.limitedKey = prefix + ".limited";
     }
-
-    /** The longest window an hourly budget can refuse for, in seconds: a note that claims more is not believed. */
-    static final long LONGEST_LIMIT_WINDOW_SECONDS = 3600;
 
     /**
      * An hourly budget that refused an SMS of this login, still in force.

@@ -238,7 +238,7 @@ public final class SmsCodeStep {
         services.events().limitHit(allowed.limit(), masked);
         TwoStepMetrics.smsLimited(realm.getName(), country, limit);
         state.recordLimited(allowed.limit().name(), now + allowed.retryAfter(),
-                services.hasher().get().hash(bindingFor(e164), LIMITED_FROM + ClientNetwork.of(services.clientAddress())));
+                services.hasher().get().hash(bindingFor(e164), limitedFrom()));
         return refused(new SendOutcome.Limited(allowed.limit(), allowed.retryAfter()));
     }
 
@@ -248,14 +248,14 @@ public final class SmsCodeStep {
      * that pressing <em>Resend</em> over and over cannot flood the log and the event store. The address counts as the
      * per-address budget counts it (an IPv6 address by its /64 network), so a client cannot renew the refusal by
      * taking another address of its own network. The note keeps neither the number nor the address, only their keyed
-     * hash with this login's binding. Asked after the phone policy and the
-     * wrong-code block, so that those still answer first.
+     * hash with this login's binding. Asked after the phone policy and the wrong-code block, so that those still
+     * answer first.
      *
      * @return the refusal to show, or {@code null} when the budgets are to be asked
      */
     private SendOutcome earlierLimitRefusal(long now, String e164) {
-        SmsCodeState.LimitRefusal earlier = state.earlierLimitRefusal(now, refusedFor -> services.hasher().get()
-                .matches(refusedFor, bindingFor(e164), LIMITED_FROM + ClientNetwork.of(services.clientAddress())));
+        SmsCodeState.LimitRefusal earlier = state.earlierLimitRefusal(now,
+                refusedFor -> services.hasher().get().matches(refusedFor, bindingFor(e164), limitedFrom()));
         if (earlier == null) {
             return null;
         }
@@ -399,6 +399,11 @@ public final class SmsCodeStep {
     }
 
     /** A code belongs to one authentication session, one tab, one step and one destination number. */
+    /** @return what a budget's refusal is kept for besides the number: the client's network, as the budget counts it */
+    private String limitedFrom() {
+        return LIMITED_FROM + ClientNetwork.of(services.clientAddress());
+    }
+
     private String bindingFor(String e164) {
         return binding + "/" + e164;
     }
