@@ -172,8 +172,8 @@ public final class TwoStepMetrics {
     }
 
     /**
-     * Registers {@code twostep_sms_gateway_breaker_open}: 1 while the SMS gateway's circuit breaker makes sends fail
-     * at once, else 0.
+     * Registers {@code twostep_sms_gateway_breaker_open}: 1 while the SMS gateway's circuit breaker is open (from its
+     * opening until a send finds the gateway up again), else 0.
      *
      * @param open reads the breaker's state; held for as long as the registry lives
      */

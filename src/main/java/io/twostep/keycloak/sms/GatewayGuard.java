@@ -107,11 +107,15 @@ public final class GatewayGuard {
     }
 
     /**
-     * @return whether sends fail at once now: the breaker is open and its open period not over, or the trial after it
-     *         is still in flight (once the period is over, the next send is the trial and goes to the gateway)
+     * The breaker's state for {@code twostep_sms_gateway_breaker_open}: open from the send that opened it until a send
+     * finds the gateway up again. Once an open period is over, the next send goes to the gateway as the trial, and
+     * only its answer closes the breaker: until a send comes, the gateway has not been seen up, and the breaker still
+     * reads open (as a resilience4j breaker stays {@code OPEN} until its first call after the wait).
+     *
+     * @return whether the breaker is open
      */
     public synchronized boolean isOpen() {
-        return open && (nanoTime.getAsLong() - openUntil < 0 || trialInFlight);
+        return open;
     }
 
     /** @return whether this send is the trial after an open period; throws when the breaker refuses it */

@@ -176,19 +176,20 @@ class GatewayGuardTest {
     }
 
     /**
-     * {@code twostep_sms_gateway_breaker_open} reads {@link GatewayGuard#isOpen}: 1 while sends fail at once, and 0
-     * once the open period is over, when the next send goes to the gateway as the trial, even if none comes.
+     * {@code twostep_sms_gateway_breaker_open} reads {@link GatewayGuard#isOpen}: 1 from the opening until a send
+     * finds the gateway up, also after the open period when no send has come to try it, and while the trial is in
+     * flight; a failed trial keeps it open, an answered one closes it.
      */
     @Test
-    void theBreakerReadsOpenOnlyWhileSendsFailAtOnce() throws Exception {
+    void theBreakerReadsOpenUntilASendFindsTheGatewayUp() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertThrows(SmsSendException.class, () -> guard.send(down()));
         }
         assertTrue(guard.isOpen());
-        clock.addAndGet(TimeUnit.SECONDS.toNanos(29));
-        assertTrue(guard.isOpen());
-        clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
-        assertFalse(guard.isOpen(), "the open period is over: the next send is the trial");
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        assertTrue(guard.isOpen(), "the open period is over, but no send has found the gateway up");
+        clock.addAndGet(TimeUnit.HOURS.toNanos(1));
+        assertTrue(guard.isOpen(), "no send came to try it");
         CountDownLatch release = new CountDownLatch(1);
         Thread trial = new Thread(() -> {
             try {
@@ -201,11 +202,15 @@ class GatewayGuardTest {
         try {
             assertTrue(hangStarted.await(10, TimeUnit.SECONDS));
             assertTrue(guard.isOpen(), "while the trial is in flight, every other send fails at once");
+            assertThrows(SmsSendException.class, () -> guard.send(ok()));
         } finally {
             release.countDown();
         }
         trial.join(10_000);
         assertTrue(guard.isOpen(), "the failed trial opened it again");
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        guard.send(ok());
+        assertFalse(guard.isOpen(), "the next trial found the gateway up");
     }
 
     /** 40 sends at once to a gateway that hangs: 4 wait for it, 36 fail at once. */
