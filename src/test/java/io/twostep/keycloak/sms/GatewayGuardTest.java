@@ -207,10 +207,64 @@ class GatewayGuardTest {
             release.countDown();
         }
         trial.join(10_000);
+        assertFalse(trial.isAlive());
         assertTrue(guard.isOpen(), "the failed trial opened it again");
         clock.addAndGet(TimeUnit.SECONDS.toNanos(30));
         guard.send(ok());
         assertFalse(guard.isOpen(), "the next trial found the gateway up");
+    }
+
+    /** A trial that never reaches the gateway (a failure on our side) says nothing: the breaker stays open. */
+    @Test
+    void aTrialThatNeverReachedTheGatewayLeavesTheBreakerOpen() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(down()));
+        }
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        assertThrows(SmsSendException.class, () -> guard.send(() -> {
+            throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "not configured", false,
+                    SmsSendException.Stage.NOT_CALLED);
+        }));
+        assertThrows(IllegalStateException.class, () -> guard.send(() -> {
+            throw new IllegalStateException("a fault of ours");
+        }));
+        assertTrue(guard.isOpen(), "no send has found the gateway up");
+        guard.send(ok()); // the next send is the trial, and the gateway answers it
+        assertFalse(guard.isOpen());
+    }
+
+    /** A send admitted before the breaker opened and answered late is news that the gateway is up: it closes it. */
+    @Test
+    void aLateAnswerOfASendAdmittedBeforeTheOpeningClosesTheBreaker() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Thread early = new Thread(() -> {
+            try {
+                guard.send(() -> {
+                    hangStarted.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new SentSms("late");
+                });
+            } catch (SmsSendException | RuntimeException ignored) {
+                // the test's assertions say what happened
+            }
+        });
+        early.start();
+        try {
+            assertTrue(hangStarted.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 3; i++) {
+                assertThrows(SmsSendException.class, () -> guard.send(down()));
+            }
+            assertTrue(guard.isOpen());
+        } finally {
+            release.countDown();
+        }
+        early.join(10_000);
+        assertFalse(early.isAlive());
+        assertFalse(guard.isOpen(), "the gateway answered");
     }
 
     /** 40 sends at once to a gateway that hangs: 4 wait for it, 36 fail at once. */

@@ -46,7 +46,7 @@ public final class VonageSmsSenderFactory implements SmsSenderFactory {
     static final int DEFAULT_MAX_CONCURRENT_SENDS = 16;
     /** Consecutive "gateway down" failures that open the circuit breaker. */
     static final int FAILURES_TO_OPEN = 5;
-    /** Seconds the breaker stays open before one trial send. */
+    /** Seconds sends fail at once after the breaker opens, before one trial send (whose answer closes it). */
     static final int OPEN_SECONDS = 30;
 
     private static final Logger LOG = Logger.getLogger(VonageSmsSenderFactory.class);
