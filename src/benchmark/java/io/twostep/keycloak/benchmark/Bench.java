@@ -58,6 +58,11 @@ final class Bench {
     static volatile Runnable removeSessions = () -> { };
     /** When set, TOTP and SMS logins are profiled (async-profiler) after the measured stages; otherwise {@code null}. */
     static volatile Profiler profiler;
+    /**
+     * Set when the outage run's wait for the gateway's breaker to close ran out (its trials never found the gateway
+     * up): the waves after it then ran with the breaker open.
+     */
+    static volatile boolean breakerLeftOpen;
     /** Seconds of each profiled stretch (20 users, one kind). */
     static final int PROFILE_SECONDS = 30;
 

@@ -34,6 +34,8 @@ public class GatewayOutageSimulation extends Simulation {
     static final int USERS_PER_KIND = 20;
     /** Far beyond the sender's 5 s timeout. */
     static final long HANG_MS = 30_000;
+    /** The longest wait for the breaker to close: several of its 30 s open periods, each ended by a trial. */
+    static final int BREAKER_WAIT_SECONDS = 180;
 
     private final List<PopulationBuilder> stages = new ArrayList<>();
     private int named;
@@ -62,13 +64,19 @@ public class GatewayOutageSimulation extends Simulation {
 
     /**
      * SMS logins every 2 s until one is the trial that closes the gateway's breaker (left open by an earlier run, or
-     * by the outage), not measured.
+     * by the outage), not measured; for {@value #BREAKER_WAIT_SECONDS} s at most. A breaker still open then is
+     * recorded, and {@link LoginBenchmark} fails with that cause rather than with the waves' failed SMS logins.
      */
     private void untilBreakerClosed() {
         stages.add(scenario(name("until the gateway's breaker is closed"))
-                .asLongAs(session -> ServerMetrics.breakerOpen()).on(
+                .asLongAsDuring(session -> ServerMetrics.breakerOpen(), Duration.ofSeconds(BREAKER_WAIT_SECONDS)).on(
                         exec(Logins.login(Kind.SMS, RECOVERY, false)).pause(Duration.ofSeconds(2)))
                 .injectOpen(atOnceUsers(1)));
+        mark("breaker closed?", () -> {
+            if (ServerMetrics.breakerOpen()) {
+                Bench.breakerLeftOpen = true;
+            }
+        });
     }
 
     /** {@code count} waves of {@value #USERS_PER_KIND} TOTP and {@value #USERS_PER_KIND} SMS users at once. */

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -121,6 +122,8 @@ class LoginBenchmark {
                 assertTrue(r.finished(series, kind) > 0, "no " + kind.label + " login finished in " + series);
             }
         }
+        assertFalse(Bench.breakerLeftOpen, "the gateway's breaker was still open after "
+                + GatewayOutageSimulation.BREAKER_WAIT_SECONDS + " s of SMS logins with the gateway up");
         String up = GatewayOutageSimulation.HEALTHY;
         String down = GatewayOutageSimulation.OUTAGE;
         int users = GatewayOutageSimulation.WAVES * GatewayOutageSimulation.USERS_PER_KIND;
