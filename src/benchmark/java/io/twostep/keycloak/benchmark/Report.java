@@ -145,7 +145,27 @@ final class Report {
                 + "refused at once (%s).%n", waited, failureNanos.length - waited, refusals(down)));
         text.append(String.format(Locale.ROOT, "TOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
+        int half = GatewayOutageSimulation.WAVES / 2;
+        text.append(String.format(Locale.ROOT, "TOTP median of each wave (ms), in the order they ran: gateway up %s; "
+                        + "gateway hangs %s; gateway up again %s (a slowdown in every wave of the outage is its own; "
+                        + "one in a few waves in a row, the machine's).%n",
+                waveMedians(upTotp, 0, half), waveMedians(downTotp, 0, GatewayOutageSimulation.WAVES),
+                waveMedians(upTotp, half, GatewayOutageSimulation.WAVES - half)));
         return text.toString();
+    }
+
+    /**
+     * @param nanos TOTP login times of a series in the order the logins finished: each wave's
+     *              {@link GatewayOutageSimulation#USERS_PER_KIND} finish before the next wave starts
+     * @return the medians of waves {@code first} to {@code first + count - 1}, in ms, comma-separated
+     */
+    private static String waveMedians(long[] nanos, int first, int count) {
+        int size = GatewayOutageSimulation.USERS_PER_KIND;
+        List<String> medians = new ArrayList<>();
+        for (int wave = first; wave < first + count && (wave + 1) * size <= nanos.length; wave++) {
+            medians.add(ms(median(Arrays.copyOfRange(nanos, wave * size, (wave + 1) * size))));
+        }
+        return String.join(", ", medians);
     }
 
     /**
