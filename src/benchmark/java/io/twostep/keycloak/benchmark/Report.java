@@ -119,11 +119,11 @@ final class Report {
         List<Recorder.SendFailure> failures = recorder.sendFailures(down);
         long[] failureNanos = failures.stream().mapToLong(Recorder.SendFailure::nanos).toArray();
         double slowdown = median(downTotp) / median(upTotp) - 1;
-        text.append(String.format(Locale.ROOT, "Gateway outage: waves of %d SMS + %d TOTP users at once, %d with the "
-                        + "gateway up, then %d with every SMS held %d s (timeout %d ms), then %d with the gateway up "
-                        + "again%n%n",
+        text.append(String.format(Locale.ROOT, "Gateway outage: waves of %d SMS + %d TOTP users at once, %d not "
+                        + "measured, %d with the gateway up, then %d with every SMS held %d s (timeout %d ms), then %d "
+                        + "with the gateway up again%n%n",
                 GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.USERS_PER_KIND,
-                GatewayOutageSimulation.WAVES / 2, GatewayOutageSimulation.WAVES, GatewayOutageSimulation.HANG_MS / 1000,
+                GatewayOutageSimulation.WARM_UP_WAVES, GatewayOutageSimulation.WAVES / 2, GatewayOutageSimulation.WAVES, GatewayOutageSimulation.HANG_MS / 1000,
                 timeoutMs, GatewayOutageSimulation.WAVES - GatewayOutageSimulation.WAVES / 2));
         text.append("| figure | gateway up | gateway hangs |\n|---|---|---|\n");
         text.append(String.format(Locale.ROOT, "| TOTP logins: median / p95 (ms) | %s / %s | %s / %s |%n",
