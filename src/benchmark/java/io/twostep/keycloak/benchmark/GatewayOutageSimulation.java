@@ -18,8 +18,9 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
  * A gateway outage beside logins with the authenticator app: waves of 20 SMS users and 20 TOTP users starting at the
  * same instant, each wave once the last one has finished. Once the gateway's circuit breaker is closed (an earlier
  * run may have opened it), {@value #WARM_UP_WAVES} waves not measured, then half of {@value #WAVES} waves with the
- * fake gateway answering at once ({@value #HEALTHY}), then {@value #WAVES} waves while it answers no SMS within the sender's timeout ({@value #OUTAGE}; it holds every
- * request for {@value #HANG_MS} ms), then, once the breaker has closed again, the other half with the gateway up.
+ * fake gateway answering at once ({@value #HEALTHY}), then {@value #WAVES} waves while it answers no SMS within the
+ * sender's timeout ({@value #OUTAGE}; it holds every request for {@value #HANG_MS} ms), then, once the breaker has
+ * closed again, the other half with the gateway up.
  * The TOTP logins of the outage are compared with those of the waves before and after it, so that the machine's
  * drift over the run weighs on both sides alike.
  */
