@@ -123,8 +123,9 @@ final class Report {
                         + "measured, %d with the gateway up, then %d with every SMS held %d s (timeout %d ms), then %d "
                         + "with the gateway up again%n%n",
                 GatewayOutageSimulation.USERS_PER_KIND, GatewayOutageSimulation.USERS_PER_KIND,
-                GatewayOutageSimulation.WARM_UP_WAVES, GatewayOutageSimulation.WAVES / 2, GatewayOutageSimulation.WAVES, GatewayOutageSimulation.HANG_MS / 1000,
-                timeoutMs, GatewayOutageSimulation.WAVES - GatewayOutageSimulation.WAVES / 2));
+                GatewayOutageSimulation.WARM_UP_WAVES, GatewayOutageSimulation.WAVES / 2, GatewayOutageSimulation.WAVES,
+                GatewayOutageSimulation.HANG_MS / 1000, timeoutMs,
+                GatewayOutageSimulation.WAVES - GatewayOutageSimulation.WAVES / 2));
         text.append("| figure | gateway up | gateway hangs |\n|---|---|---|\n");
         text.append(String.format(Locale.ROOT, "| TOTP logins: median / p95 (ms) | %s / %s | %s / %s |%n",
                 ms(median(upTotp)), ms(percentile(upTotp, 95)), ms(median(downTotp)), ms(percentile(downTotp, 95))));

@@ -48,7 +48,7 @@ public final class GatewayGuard {
     /**
      * @param maxConcurrent  sends allowed at the same time, ≥ 1
      * @param failuresToOpen consecutive "gateway down" failures that open the breaker, ≥ 1
-     * @param openSeconds    how long sends fail at once after the breaker opens, before a trial send, in seconds (≥ 1)
+     * @param openSeconds    how long sends fail at once after the breaker opens, before a trial, in seconds (≥ 1)
      * @param nanoTime       the clock, {@link System#nanoTime} in production
      * @throws IllegalArgumentException when a bound is below 1
      */
