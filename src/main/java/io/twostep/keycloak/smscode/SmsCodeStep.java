@@ -399,12 +399,12 @@ public final class SmsCodeStep {
     }
 
     /** A code belongs to one authentication session, one tab, one step and one destination number. */
+    private String bindingFor(String e164) {
+        return binding + "/" + e164;
+    }
+
     /** @return what a budget's refusal is kept for besides the number: the client's network, as the budget counts it */
     private String limitedFrom() {
         return LIMITED_FROM + ClientNetwork.of(services.clientAddress());
-    }
-
-    private String bindingFor(String e164) {
-        return binding + "/" + e164;
     }
 }
