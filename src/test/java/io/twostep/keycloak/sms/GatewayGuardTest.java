@@ -52,21 +52,26 @@ class GatewayGuardTest {
         };
     }
 
-    /** Counted down when a {@link #hangsUntil} send has reached the gateway. */
+    /** Counted down when a {@link #heldUntil held} send has reached the gateway. */
     private final CountDownLatch hangStarted = new CountDownLatch(1);
 
     /** @return a send that reaches the gateway and times out once {@code release} is counted down (30 s at most) */
     private GatewayGuard.Send hangsUntil(CountDownLatch release) {
         return () -> {
-            reached.incrementAndGet();
-            hangStarted.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            heldUntil(release);
             throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "timeout");
         };
+    }
+
+    /** A send that has reached the gateway waits there until {@code release} is counted down (30 s at most). */
+    private void heldUntil(CountDownLatch release) {
+        reached.incrementAndGet();
+        hangStarted.countDown();
+        try {
+            release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private GatewayGuard.Send ok() {
@@ -240,12 +245,7 @@ class GatewayGuardTest {
         Thread early = new Thread(() -> {
             try {
                 guard.send(() -> {
-                    hangStarted.countDown();
-                    try {
-                        release.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    heldUntil(release);
                     return new SentSms("late");
                 });
             } catch (SmsSendException | RuntimeException ignored) {
