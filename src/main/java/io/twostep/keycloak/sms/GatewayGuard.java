@@ -96,8 +96,9 @@ public final class GatewayGuard {
                 case CALL_FAILED -> e.getReason() == SmsSendException.Reason.PROVIDER_DOWN ? Outcome.DOWN : Outcome.UP;
             };
             throw e;
-        } catch (RuntimeException e) {
-            // A fault of ours (or of the SDK before any call), not news of the gateway: the breaker ignores it.
+        } catch (RuntimeException | Error e) {
+            // A fault of ours, of the SDK or of the deployment (a class it cannot link), not news of the gateway:
+            // the breaker ignores it.
             outcome = Outcome.NOT_TRIED;
             throw e;
         } finally {

@@ -275,7 +275,9 @@ public final class SmsCodeStep {
      * up the send and starts the cooldown, and the previous code is void), texts a fresh code, and keeps its keyed
      * hash only once the gateway accepted it. An SMS that never reached the gateway (its circuit breaker open, every
      * send slot busy, no sender) is given back to the hourly budgets: while the gateway is down, users who try again
-     * do not use up their own, their network's or the realm's budget for the hour after it is back.
+     * do not use up their own, their network's or the realm's budget for the hour after it is back. A sender that
+     * fails on its own, with an exception or with an error such as a class the deployment cannot link, makes a failed
+     * send with the page's message, never a 500; only the JVM's own errors (out of memory) go on up.
      *
      * @param giveBack takes this SMS off the hourly budgets
      */
@@ -301,6 +303,12 @@ public final class SmsCodeStep {
                 // A sender's own fault must not become a 500 on the login page.
                 throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
                         "sms sender failed: " + e.getClass().getSimpleName());
+            } catch (VirtualMachineError e) {
+                throw e; // the JVM itself is in trouble (out of memory): not the SMS step's to answer
+            } catch (Error e) {
+                // A class the deployment lacks or cannot link (e.g. a library of the sender missing from providers/):
+                // an operator must act, and the user gets the page's message, not a 500.
+                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "sms sender failed: " + describe(e));
             } finally {
                 gatewayTime = Duration.ofNanos(System.nanoTime() - started);
             }
@@ -322,6 +330,14 @@ public final class SmsCodeStep {
             services.events().sendFailed(masked, e.getReason().eventValue());
             return new SendOutcome.Failed(e.getReason());
         }
+    }
+
+    /**
+     * @return the error's class, and for a linkage error the class or member it names (no values of the send)
+     */
+    private static String describe(Error e) {
+        return e instanceof LinkageError && e.getMessage() != null
+                ? e.getClass().getSimpleName() + " " + e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**

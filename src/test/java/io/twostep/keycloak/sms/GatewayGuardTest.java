@@ -170,6 +170,31 @@ class GatewayGuardTest {
         assertTrue(guard.isOpen(), "the third outage in a row opens it: the failures before the gateway broke nothing");
     }
 
+    /**
+     * A send that fails with an exception or an error of its own (a bug, a class the deployment cannot link) says
+     * nothing about the gateway: it neither counts toward opening the breaker nor breaks the run, and gives back its
+     * send slot.
+     */
+    @Test
+    void faultsOfTheSenderOrTheDeploymentNeitherCountNorKeepASlot() throws SmsSendException {
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        assertThrows(SmsSendException.class, () -> guard.send(down()));
+        for (int i = 0; i < 5; i++) { // more than the 4 slots: each fault gave its slot back
+            assertThrows(NoClassDefFoundError.class, () -> guard.send(() -> {
+                throw new NoClassDefFoundError("com/vonage/client/Missing");
+            }));
+            assertThrows(IllegalStateException.class, () -> guard.send(() -> {
+                throw new IllegalStateException("bug");
+            }));
+        }
+        assertFalse(guard.isOpen(), "two outages so far");
+        assertEquals(new SentSms("id"), guard.send(ok()), "every slot is free again");
+        for (int i = 0; i < 3; i++) {
+            assertThrows(SmsSendException.class, () -> guard.send(down()));
+        }
+        assertTrue(guard.isOpen(), "three outages in a row open it");
+    }
+
     /** The guard's own refusals say the gateway was never called, so the caller can give the SMS back. */
     @Test
     void refusalsAtOnceSayTheGatewayWasNotCalled() {

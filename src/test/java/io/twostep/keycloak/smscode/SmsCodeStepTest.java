@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The order of the checks around one step's code, with the gateway, the budgets and the events replaced by small
@@ -285,6 +286,25 @@ class SmsCodeStepTest {
         SmsCodeStep withoutSender = step(new SmsCodeState(new MapNotes(), new MemorySlots(), "c2", "p"), () -> null);
         assertEquals(new SmsCodeStep.SendOutcome.Failed(SmsSendException.Reason.CONFIGURATION),
                 withoutSender.send(NUMBER));
+    }
+
+    /**
+     * A sender that fails with an error rather than an exception, as one whose library the deployment lacks does
+     * ({@code NoClassDefFoundError}), makes a failed send that needs an admin (the page's message, an event), not a
+     * 500; an error of the JVM itself (out of memory) is not the step's to answer and goes on up.
+     */
+    @Test
+    void aSenderThatCannotLinkIsAConfigurationFailureAndTheJvmsOwnErrorsGoOnUp() {
+        sender = (to, text) -> {
+            throw new NoClassDefFoundError("com/vonage/client/Missing");
+        };
+        assertEquals(new SmsCodeStep.SendOutcome.Failed(SmsSendException.Reason.CONFIGURATION), step().send(NUMBER));
+        assertEquals(List.of("failed " + MASKED + " configuration"), events);
+        sender = (to, text) -> {
+            throw new OutOfMemoryError("Java heap space");
+        };
+        SmsCodeStep another = step(new SmsCodeState(new MapNotes(), new MemorySlots(), "c2", "p"), () -> sender);
+        assertThrows(OutOfMemoryError.class, () -> another.send(NUMBER));
     }
 
     @Test
