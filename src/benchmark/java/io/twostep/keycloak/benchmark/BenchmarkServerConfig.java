@@ -16,12 +16,17 @@ import java.nio.file.Path;
  * which the test framework always runs, switches them off, so that every page would parse its templates again and
  * bury the cost of a step under the cost of the theme. The budgets that every login from 127.0.0.1 would reach
  * (client address, realm) are raised; the per-user and per-number ones keep their defaults, and the benchmark
- * spreads its SMS over enough users to stay below them.
+ * spreads its SMS over enough users to stay below them. With {@code -Dbenchmark.database=postgres} the server's
+ * database is a PostgreSQL in processes of its own ({@link DatabaseProcess}) instead of H2 inside its JVM.
  */
 public class BenchmarkServerConfig implements KeycloakServerConfig {
 
     @Override
     public KeycloakServerConfigBuilder configure(KeycloakServerConfigBuilder config) {
+        if (onPostgres()) {
+            // Before the server: the test framework's "remote" database gives it this one's URL (see the pom).
+            DatabaseProcess.start(Integer.getInteger("twostep.benchmark.postgresPort", 55432));
+        }
         FakeVonage vonage = FakeVonage.instance();
         TwoStepServerConfig.withProviders(config)
                 .spiOption("sms-sender", "vonage", "api-key", FakeVonage.API_KEY)
@@ -39,6 +44,11 @@ public class BenchmarkServerConfig implements KeycloakServerConfig {
                 .option("log-file", serverLog().toString());
         config.log().handlers(KeycloakServerConfigBuilder.LogHandlers.FILE);
         return config;
+    }
+
+    /** @return whether the server runs on PostgreSQL ({@code -Dbenchmark.database=postgres}) rather than H2 */
+    static boolean onPostgres() {
+        return "postgres".equals(System.getProperty("twostep.benchmark.database"));
     }
 
     /** @return the benchmark server's log file, under {@code target/benchmark/} */

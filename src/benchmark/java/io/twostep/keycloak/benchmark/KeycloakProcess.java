@@ -249,7 +249,8 @@ final class KeycloakProcess {
         }
     }
 
-    private static long ticksPerSecond() {
+    /** @return the kernel's clock ticks per second ({@code getconf CLK_TCK}), 100 when it cannot be read */
+    static long ticksPerSecond() {
         try {
             Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
             String out = new String(getconf.getInputStream().readAllBytes()).trim();

@@ -80,9 +80,11 @@ class LoginBenchmark {
         gatling(GatewayOutageSimulation.class, results);
 
         Report report = new Report(Bench.recorder);
-        String summary = report.render(String.format("Login benchmark, %s, Keycloak 26.7.3 (pid %d), load average "
-                        + "before the run %s, server JVM options %s", LocalDateTime.now().format(
-                                DateTimeFormatter.ISO_LOCAL_DATE_TIME), keycloak.pid(), load, keycloak.jvmOptions()))
+        String summary = report.render(String.format("Login benchmark, %s, Keycloak 26.7.3 (pid %d) on %s, load "
+                        + "average before the run %s, server JVM options %s", LocalDateTime.now().format(
+                                DateTimeFormatter.ISO_LOCAL_DATE_TIME), keycloak.pid(),
+                        BenchmarkServerConfig.onPostgres() ? "PostgreSQL (its own processes, fsync off)"
+                                : "H2 (in memory, inside the server's JVM)", load, keycloak.jvmOptions()))
                 + "\n" + report.renderOutage(SENDER_TIMEOUT_MS)
                 + "\nLoad average after the run: " + Files.readString(Path.of("/proc/loadavg")).trim() + "\n"
                 + "Gatling's HTML reports: " + results + "\n";

@@ -167,10 +167,12 @@ final class Logins {
         BenchUser user = lease.user();
         // The CPU reading first: it lists every server thread, which should not count in the login's time.
         Optional<KeycloakProcess.Reading> cpu0 = cpuPerLogin ? Optional.of(Bench.recorder.cpu()) : Optional.empty();
+        double database0 = cpuPerLogin ? Bench.recorder.databaseCpu() : Double.NaN;
         Session next = session.set("username", user.username())
                 .set("codeTime", lease.codeTime())
                 .set("number", user.number() == null ? "" : user.number())
                 .set("cpu0", cpu0)
+                .set("database0", database0)
                 .set("t0", System.nanoTime());
         if (kind == Kind.DEVICE) {
             String[] cookie = Bench.pool(kind).deviceCookie(user.username());
@@ -182,8 +184,10 @@ final class Logins {
     private static Session end(Session session, String series, Kind kind) {
         long nanos = System.nanoTime() - session.getLong("t0");
         Optional<KeycloakProcess.Reading> cpu0 = session.get("cpu0");
+        double database0 = session.getDouble("database0");
         Bench.recorder.login(series, kind, session.contains(ROUND) ? session.getInt(ROUND) : -1, nanos,
-                cpu0.map(before -> Bench.recorder.cpu().since(before)).orElse(null));
+                cpu0.map(before -> Bench.recorder.cpu().since(before)).orElse(null),
+                Double.isNaN(database0) ? Double.NaN : Bench.recorder.databaseCpu() - database0);
         return session;
     }
 

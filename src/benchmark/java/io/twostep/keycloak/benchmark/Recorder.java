@@ -24,7 +24,7 @@ final class Recorder {
      * One finished login: the 1-user round it belongs to (-1 outside that stage), wall time in nanoseconds, and the
      * server's CPU seconds during it by {@link KeycloakProcess.Threads} ({@code null} when not read).
      */
-    record Login(String series, Kind kind, int round, long nanos, double[] cpuByThreads) {
+    record Login(String series, Kind kind, int round, long nanos, double[] cpuByThreads, double databaseCpuSeconds) {
         /** @return the server's CPU seconds during the login, NaN when not read */
         double cpuSeconds() {
             return cpuByThreads == null ? Double.NaN : Arrays.stream(cpuByThreads).sum();
@@ -34,11 +34,12 @@ final class Recorder {
     /**
      * A stretch of load of one kind: wall and server CPU seconds (in all, and by {@link KeycloakProcess.Threads}),
      * the load generator's CPU seconds (this JVM: Gatling and the fake gateway, on the same cores as the server), the
+     * database's CPU seconds (PostgreSQL's processes; {@code NaN} on H2, which runs inside the server's JVM), the
      * logins finished in it, and the share of the machine's CPU time that was idle during its wall time (all
      * cores, from {@code /proc/stat}: idle and waiting for I/O).
      */
     record Slice(String series, Kind kind, double wallSeconds, double[] cpuByThreads, double generatorCpuSeconds,
-                 int logins, double idleShare) {
+                 double databaseCpuSeconds, int logins, double idleShare) {
         /** @return the server's CPU seconds during the stretch */
         double cpuSeconds() {
             return Arrays.stream(cpuByThreads).sum();
@@ -46,7 +47,7 @@ final class Recorder {
     }
 
     /** Where a stretch of load began: its time in seconds, its logins finished so far, both CPU readings. */
-    private record OpenSlice(double startSeconds, int finishedBefore, double generatorCpu,
+    private record OpenSlice(double startSeconds, int finishedBefore, double generatorCpu, double databaseCpu,
                              KeycloakProcess.Reading cpu, long[] machine) {
     }
 
@@ -77,6 +78,12 @@ final class Recorder {
         return keycloak.read();
     }
 
+    /** @return the database's CPU seconds so far, or {@code NaN} when the server runs on H2 (inside its JVM) */
+    double databaseCpu() {
+        DatabaseProcess database = DatabaseProcess.started();
+        return database == null ? Double.NaN : database.cpuSeconds();
+    }
+
     /** @return this JVM's CPU seconds so far (Gatling's virtual users and the fake gateway) */
     private static double generatorCpu() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -101,9 +108,13 @@ final class Recorder {
         }
     }
 
-    /** @param cpuByThreads the server's CPU seconds during the login, by threads, or {@code null} when not read */
-    synchronized void login(String series, Kind kind, int round, long nanos, double[] cpuByThreads) {
-        logins.add(new Login(series, kind, round, nanos, cpuByThreads));
+    /**
+     * @param cpuByThreads    the server's CPU seconds during the login, by threads, or {@code null} when not read
+     * @param databaseSeconds the database's CPU seconds during the login, or {@code NaN} when not read
+     */
+    synchronized void login(String series, Kind kind, int round, long nanos, double[] cpuByThreads,
+                            double databaseSeconds) {
+        logins.add(new Login(series, kind, round, nanos, cpuByThreads, databaseSeconds));
         finished.computeIfAbsent(series + "/" + kind, k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -128,7 +139,7 @@ final class Recorder {
     /** Starts a stretch of load: no login of {@code series} is in flight. */
     synchronized void beginSlice(String series, Kind kind) {
         openSlices.put(series + "/" + kind, new OpenSlice(System.nanoTime() / 1e9, finished(series, kind),
-                generatorCpu(), cpu(), machineTicks()));
+                generatorCpu(), databaseCpu(), cpu(), machineTicks()));
     }
 
     /**
@@ -147,13 +158,15 @@ final class Recorder {
         keycloak.awaitQuiet();
         KeycloakProcess.Reading cpu = cpu();
         double generatorCpu = generatorCpu();
+        double databaseCpu = databaseCpu();
         for (Kind kind : kinds) {
             OpenSlice start = openSlices.remove(series + "/" + kind);
             if (start == null) {
                 throw new IllegalStateException("no slice open for " + series + "/" + kind);
             }
             slices.add(new Slice(series, kind, end - start.startSeconds(), cpu.since(start.cpu()),
-                    generatorCpu - start.generatorCpu(), finished(series, kind) - start.finishedBefore(),
+                    generatorCpu - start.generatorCpu(), databaseCpu - start.databaseCpu(),
+                    finished(series, kind) - start.finishedBefore(),
                     (double) (machine[0] - start.machine()[0]) / Math.max(1, machine[1] - start.machine()[1])));
         }
     }

@@ -37,6 +37,14 @@ final class Report {
                 ratio(percentile(nanos(one, Kind.SMS), 95), percentile(nanos(one, Kind.TOTP), 95)), "");
         row("1 user: server CPU per login (ms)", k -> cpuMs(cpuPerLogin(one, k)),
                 cpuRatio(one, Kind.SMS, Kind.TOTP), "≤ 1.03");
+        if (onPostgres()) {
+            row("1 user: database CPU per login (ms)", k -> cpuMs(databaseCpuPerLogin(one, k)),
+                    ratio(databaseCpuPerLogin(one, Kind.SMS), databaseCpuPerLogin(one, Kind.TOTP)), "");
+            row("1 user: server + database CPU per login (ms)",
+                    k -> cpuMs(cpuPerLogin(one, k) + databaseCpuPerLogin(one, k)),
+                    ratio(cpuPerLogin(one, Kind.SMS) + databaseCpuPerLogin(one, Kind.SMS),
+                            cpuPerLogin(one, Kind.TOTP) + databaseCpuPerLogin(one, Kind.TOTP)), "");
+        }
         row("20 users: logins/s", k -> String.format(Locale.ROOT, "%.1f", loginsPerSecond(twenty, k)),
                 passRatio(twenty, Report::loginsPerSecond), "≥ 0.97");
         row("20 users: login, median (ms)", k -> ms(median(nanos(twenty, k))),
@@ -45,6 +53,14 @@ final class Report {
                 ratio(percentile(nanos(twenty, Kind.SMS), 95), percentile(nanos(twenty, Kind.TOTP), 95)), "");
         row("20 users: server CPU per login (ms)", k -> cpuMs(sliceCpuPerLogin(twenty, k)),
                 passRatio(twenty, Report::sliceCpuPerLogin), "≤ 1.05");
+        if (onPostgres()) {
+            row("20 users: database CPU per login (ms)", k -> cpuMs(sliceDatabaseCpuPerLogin(twenty, k)),
+                    ratio(sliceDatabaseCpuPerLogin(twenty, Kind.SMS), sliceDatabaseCpuPerLogin(twenty, Kind.TOTP)), "");
+            row("20 users: server + database CPU per login (ms)",
+                    k -> cpuMs(sliceCpuPerLogin(twenty, k) + sliceDatabaseCpuPerLogin(twenty, k)),
+                    ratio(sliceCpuPerLogin(twenty, Kind.SMS) + sliceDatabaseCpuPerLogin(twenty, Kind.SMS),
+                            sliceCpuPerLogin(twenty, Kind.TOTP) + sliceDatabaseCpuPerLogin(twenty, Kind.TOTP)), "");
+        }
         row("20 users: load generator CPU per login (ms)", k -> cpuMs(generatorCpuPerLogin(twenty, k)),
                 ratio(generatorCpuPerLogin(twenty, Kind.SMS), generatorCpuPerLogin(twenty, Kind.TOTP)), "");
         out.append(String.format(Locale.ROOT, "%n20 users, SMS / TOTP in each pass (adjacent stretches): logins/s %s; "
@@ -228,6 +244,24 @@ final class Report {
 
     double cpuPerLogin(String series, Kind kind) {
         return mean(cpu(series, kind));
+    }
+
+    /** @return whether the server ran on PostgreSQL, whose CPU time the report then adds */
+    private static boolean onPostgres() {
+        return DatabaseProcess.started() != null;
+    }
+
+    /** @return the database's mean CPU seconds per login of {@code kind}, read around each login */
+    double databaseCpuPerLogin(String series, Kind kind) {
+        return recorder.logins(series, kind).stream().mapToDouble(Recorder.Login::databaseCpuSeconds).average()
+                .orElse(Double.NaN);
+    }
+
+    /** @return the database's CPU seconds per login over the stretches of {@code kind} */
+    double sliceDatabaseCpuPerLogin(String series, Kind kind) {
+        List<Recorder.Slice> slices = recorder.slices(series, kind);
+        return slices.stream().mapToDouble(Recorder.Slice::databaseCpuSeconds).sum()
+                / slices.stream().mapToInt(Recorder.Slice::logins).sum();
     }
 
     double loginsPerSecond(String series, Kind kind) {
