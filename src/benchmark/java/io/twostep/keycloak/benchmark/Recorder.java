@@ -66,6 +66,7 @@ final class Recorder {
     private final Map<String, OpenSlice> openSlices = new HashMap<>();
     private final Map<String, List<ServerMetrics.GatewayTime>> gatewayTimes = new HashMap<>();
     private final Map<String, List<ServerMetrics.Refused>> refusals = new HashMap<>();
+    private final Map<String, List<ServerMetrics.FailedCalls>> failedCalls = new HashMap<>();
     private final List<int[]> sessionsRemoved = new ArrayList<>();
     private final KeycloakProcess keycloak;
 
@@ -179,6 +180,17 @@ final class Recorder {
     /** @return each removal of the realm's sessions, in order: active sessions before it, and after */
     synchronized List<int[]> sessionsRemoved() {
         return List.copyOf(sessionsRemoved);
+    }
+
+    /** Records the gateway's failed calls at the start, then at the end, of {@code series}. */
+    synchronized void failedCalls(String series, ServerMetrics.FailedCalls reading) {
+        failedCalls.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+    }
+
+    /** @return the gateway's failed calls during {@code series}; null when they were not read twice */
+    synchronized ServerMetrics.FailedCalls failedCalls(String series) {
+        List<ServerMetrics.FailedCalls> readings = failedCalls.getOrDefault(series, List.of());
+        return readings.size() < 2 ? null : readings.get(readings.size() - 1).since(readings.get(0));
     }
 
     /** Records the gateway guard's refusals at the start, then at the end, of {@code series}. */

@@ -160,6 +160,12 @@ final class Report {
         long waited = Arrays.stream(failureNanos).filter(n -> n >= timeoutMs * 1_000_000L).count();
         text.append(String.format(Locale.ROOT, "%nFailed sends during the outage: %d waited for the timeout, %d were "
                 + "refused at once (%s).%n", waited, failureNanos.length - waited, refusals(down)));
+        ServerMetrics.FailedCalls calls = recorder.failedCalls(down);
+        text.append(calls == null ? "The server's failed gateway calls were not read.\n"
+                : String.format(Locale.ROOT, "The server's failed gateway calls during the outage "
+                        + "(twostep_sms_gateway_seconds): %d, of which %d within %.2f s. Slowest TOTP login of the "
+                        + "outage: %s ms; slowest failed send, from the password's post: %s ms.%n", calls.all(),
+                calls.within(), calls.boundSeconds(), ms(max(downTotp)), ms(max(failureNanos))));
         text.append(String.format(Locale.ROOT, "TOTP slowdown during the outage (medians): %+.1f %% (goal < 10 %%).%n",
                 100 * slowdown));
         int half = GatewayOutageSimulation.WAVES / 2;

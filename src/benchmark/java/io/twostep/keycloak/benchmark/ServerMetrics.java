@@ -35,6 +35,9 @@ final class ServerMetrics {
             Pattern.compile("(?m)^twostep_sms_gateway_seconds_sum\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
     private static final Pattern GATEWAY_COUNT =
             Pattern.compile("(?m)^twostep_sms_gateway_seconds_count\\{[^}]*outcome=\"accepted\"[^}]*\\} (\\S+)$");
+    private static final Pattern FAILED_BUCKET =
+            Pattern.compile("(?m)^twostep_sms_gateway_seconds_bucket\\{([^}]*)\\} (\\S+)$");
+    private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
     private static final Pattern REFUSED_BREAKER_OPEN = refusedSeries(GatewayGuard.BREAKER_OPEN);
     private static final Pattern REFUSED_SLOTS_BUSY = refusedSeries(GatewayGuard.SLOTS_BUSY);
 
@@ -62,6 +65,55 @@ final class ServerMetrics {
     private static Pattern refusedSeries(String cause) {
         return Pattern.compile("(?m)^twostep_sms_gateway_refused_total\\{[^}]*cause=\"" + cause
                 + "\"[^}]*\\} (\\S+)$");
+    }
+
+    /**
+     * The gateway calls that failed so far, from {@code twostep_sms_gateway_seconds{outcome="failed"}}: all of them,
+     * and those that took at most {@code boundSeconds} (a bucket of the histogram).
+     */
+    record FailedCalls(long all, long within, double boundSeconds) {
+        /** @return the calls between {@code before} and this reading */
+        FailedCalls since(FailedCalls before) {
+            return new FailedCalls(all - before.all, within - before.within, boundSeconds);
+        }
+    }
+
+    /**
+     * @param atLeastSeconds the least bound wanted: the histogram's smallest bucket at or above it is read
+     * @return the failed gateway calls so far; zero before the first
+     * @throws IllegalStateException when the management endpoint does not answer, or the histogram has no such bucket
+     */
+    static FailedCalls failedCalls(double atLeastSeconds) {
+        Matcher bucket = FAILED_BUCKET.matcher(scrape());
+        long all = 0;
+        long within = 0;
+        double bound = Double.POSITIVE_INFINITY;
+        boolean any = false;
+        while (bucket.find()) {
+            if (!bucket.group(1).contains("outcome=\"failed\"")) {
+                continue;
+            }
+            Matcher le = LE.matcher(bucket.group(1));
+            if (!le.find()) {
+                continue;
+            }
+            any = true;
+            long count = (long) Double.parseDouble(bucket.group(2));
+            if (le.group(1).equals("+Inf")) {
+                all = count;
+            } else {
+                double upper = Double.parseDouble(le.group(1));
+                if (upper >= atLeastSeconds && upper < bound) {
+                    bound = upper;
+                    within = count;
+                }
+            }
+        }
+        if (any && Double.isInfinite(bound)) {
+            throw new IllegalStateException("no bucket of twostep_sms_gateway_seconds at or above " + atLeastSeconds
+                    + " s");
+        }
+        return new FailedCalls(all, within, any ? bound : atLeastSeconds);
     }
 
     /**
