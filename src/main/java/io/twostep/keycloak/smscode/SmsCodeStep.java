@@ -20,6 +20,7 @@ import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.ServiceConfigurationError;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -276,8 +277,8 @@ public final class SmsCodeStep {
      * hash only once the gateway accepted it. An SMS that never reached the gateway (its circuit breaker open, every
      * send slot busy, no sender) is given back to the hourly budgets: while the gateway is down, users who try again
      * do not use up their own, their network's or the realm's budget for the hour after it is back. A sender that
-     * fails on its own, with an exception or with an error such as a class the deployment cannot link, makes a failed
-     * send with the page's message, never a 500; only the JVM's own errors (out of memory) go on up.
+     * fails on its own, with an exception or with an error of the deployment (a class it cannot link), makes a failed
+     * send with the page's message, never a 500; other errors (out of memory, a failed assertion) go on up.
      *
      * @param giveBack takes this SMS off the hourly budgets
      */
@@ -288,9 +289,18 @@ public final class SmsCodeStep {
         String code = SecretGenerator.getInstance().randomString(settings.codeLength(), SecretGenerator.DIGITS);
         Duration gatewayTime = null;
         try {
-            CodeHasher hasher = services.hasher().get();
-            String text = services.texts().forCode(code);
-            SmsSender sender = services.sender().get();
+            CodeHasher hasher;
+            String text;
+            SmsSender sender;
+            try {
+                hasher = services.hasher().get();
+                text = services.texts().forCode(code);
+                sender = services.sender().get();
+            } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
+                // Keycloak could not make the key, the text or the sender (e.g. a library missing from providers/).
+                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "sms step not ready: " + describe(e),
+                        false, SmsSendException.Stage.NOT_CALLED);
+            }
             if (sender == null) {
                 throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "no sms-sender provider is enabled",
                         false, SmsSendException.Stage.NOT_CALLED);
@@ -299,19 +309,20 @@ public final class SmsCodeStep {
             SentSms sent;
             try {
                 sent = sender.send(e164, text);
-            } catch (RuntimeException e) {
-                // A sender's own fault must not become a 500 on the login page.
-                throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN,
-                        "sms sender failed: " + e.getClass().getSimpleName());
-            } catch (VirtualMachineError e) {
-                throw e; // the JVM itself is in trouble (out of memory): not the SMS step's to answer
-            } catch (Error e) {
-                // A class the deployment lacks or cannot link (e.g. a library of the sender missing from providers/):
-                // an operator must act, and the user gets the page's message, not a 500.
-                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "sms sender failed: " + describe(e));
-            } finally {
+            } catch (SmsSendException e) {
                 gatewayTime = Duration.ofNanos(System.nanoTime() - started);
+                throw e;
+            } catch (RuntimeException e) {
+                // A sender's own fault must not become a 500 on the login page. Not an answer of the gateway: no
+                // gateway time. It may have come after the SMS went out, so the SMS stays counted.
+                throw new SmsSendException(SmsSendException.Reason.PROVIDER_DOWN, "sms sender failed: " + describe(e));
+            } catch (LinkageError | ServiceConfigurationError e) {
+                // A class the deployment lacks or cannot link (e.g. a library of the sender missing from providers/):
+                // an operator must act, and the user gets the page's message, not a 500. Other errors (out of memory,
+                // a failed assertion) are not the step's to answer and go on up.
+                throw new SmsSendException(SmsSendException.Reason.CONFIGURATION, "sms sender failed: " + describe(e));
             }
+            gatewayTime = Duration.ofNanos(System.nanoTime() - started);
             TwoStepMetrics.gatewayAnswered(gatewayTime, true);
             TwoStepMetrics.smsSent(realm.getName(), country);
             state.recordIssued(slot, hasher.hash(bindingFor(e164), code), now, settings);
@@ -333,11 +344,19 @@ public final class SmsCodeStep {
     }
 
     /**
-     * @return the error's class, and for a linkage error the class or member it names (no values of the send)
+     * @return the fault's class, for a linkage error the class or member it names, and the classes of its causes
+     *         (e.g. what failed in a static initialiser); no other message, so no value of the send
      */
-    private static String describe(Error e) {
-        return e instanceof LinkageError && e.getMessage() != null
-                ? e.getClass().getSimpleName() + " " + e.getMessage() : e.getClass().getSimpleName();
+    private static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.getClass().getSimpleName());
+        if (e instanceof LinkageError && !(e instanceof ExceptionInInitializerError) && e.getMessage() != null) {
+            text.append(' ').append(e.getMessage());
+        }
+        Throwable cause = e.getCause();
+        for (int depth = 0; cause != null && depth < 5; depth++, cause = cause.getCause()) {
+            text.append(", caused by ").append(cause.getClass().getName());
+        }
+        return text.toString();
     }
 
     /**

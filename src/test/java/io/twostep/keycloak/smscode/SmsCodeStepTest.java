@@ -289,22 +289,52 @@ class SmsCodeStepTest {
     }
 
     /**
-     * A sender that fails with an error rather than an exception, as one whose library the deployment lacks does
-     * ({@code NoClassDefFoundError}), makes a failed send that needs an admin (the page's message, an event), not a
-     * 500; an error of the JVM itself (out of memory) is not the step's to answer and goes on up.
+     * A sender that fails with an error of the deployment rather than an exception, as one whose library is missing
+     * from {@code providers/} does ({@code NoClassDefFoundError}), makes a failed send that needs an admin (the
+     * page's message, an event), not a 500; it may have come after the SMS went out, so the SMS stays counted, and no
+     * code is left to enter. Errors that are not the deployment's (out of memory, a failed assertion) go on up.
      */
     @Test
-    void aSenderThatCannotLinkIsAConfigurationFailureAndTheJvmsOwnErrorsGoOnUp() {
+    void aSenderThatCannotLinkIsAConfigurationFailureAndOtherErrorsGoOnUp() {
         sender = (to, text) -> {
             throw new NoClassDefFoundError("com/vonage/client/Missing");
         };
-        assertEquals(new SmsCodeStep.SendOutcome.Failed(SmsSendException.Reason.CONFIGURATION), step().send(NUMBER));
+        SmsCodeStep step = step();
+        assertEquals(new SmsCodeStep.SendOutcome.Failed(SmsSendException.Reason.CONFIGURATION), step.send(NUMBER));
         assertEquals(List.of("failed " + MASKED + " configuration"), events);
-        sender = (to, text) -> {
-            throw new OutOfMemoryError("Java heap space");
-        };
-        SmsCodeStep another = step(new SmsCodeState(new MapNotes(), new MemorySlots(), "c2", "p"), () -> sender);
-        assertThrows(OutOfMemoryError.class, () -> another.send(NUMBER));
+        assertEquals(0, limiter.givenBack, "the SMS stays counted");
+        assertEquals(SmsCodeState.Status.NONE, step.status(), "no code to enter");
+        for (Error error : List.of(new OutOfMemoryError("Java heap space"), new AssertionError("bug"))) {
+            sender = (to, text) -> {
+                throw error;
+            };
+            SmsCodeStep another = step(new SmsCodeState(new MapNotes(), new MemorySlots(), "c2", "p"), () -> sender);
+            assertThrows(error.getClass(), () -> another.send(NUMBER));
+        }
+    }
+
+    /**
+     * When Keycloak cannot make the sender at all (its factory fails, a class cannot be linked), nothing reached the
+     * gateway: a configuration failure with the page's message, and the SMS is given back to the hourly budgets.
+     */
+    @Test
+    void aSenderThatCannotBeMadeIsAConfigurationFailureThatSentNothing() {
+        List<RuntimeException> exceptions = List.of(new IllegalStateException("factory"));
+        List<Error> errors = List.of(new NoClassDefFoundError("com/vonage/client/VonageClient"),
+                new ExceptionInInitializerError(new IllegalStateException("static")));
+        List<Supplier<SmsSender>> lookups = new ArrayList<>();
+        exceptions.forEach(e -> lookups.add(() -> {
+            throw e;
+        }));
+        errors.forEach(e -> lookups.add(() -> {
+            throw e;
+        }));
+        for (Supplier<SmsSender> lookup : lookups) {
+            SmsCodeStep step = step(new SmsCodeState(new MapNotes(), new MemorySlots(), "c3", "p"), lookup);
+            assertEquals(new SmsCodeStep.SendOutcome.Failed(SmsSendException.Reason.CONFIGURATION), step.send(NUMBER));
+        }
+        assertEquals(lookups.size(), limiter.givenBack, "nothing was sent: each SMS given back to the budgets");
+        assertTrue(texts.isEmpty());
     }
 
     @Test
