@@ -71,12 +71,15 @@ final class DatabaseProcess {
     double cpuSeconds() {
         long postmaster = postmasterPid();
         long ticks = ticks(postmaster, true);
+        if (ticks < 0) {
+            throw new IllegalStateException("PostgreSQL's postmaster (pid " + postmaster + ") is gone");
+        }
         try {
             String children = Files.readString(Path.of("/proc", Long.toString(postmaster), "task",
                     Long.toString(postmaster), "children")).trim();
             if (!children.isEmpty()) {
                 for (String child : children.split(" ")) {
-                    ticks += ticks(Long.parseLong(child), false);
+                    ticks += Math.max(0, ticks(Long.parseLong(child), false)); // a child that just ended: missed once
                 }
             }
         } catch (IOException e) {
@@ -93,13 +96,13 @@ final class DatabaseProcess {
         }
     }
 
-    /** @return user plus system ticks of a process, with those of its reaped children when asked; 0 once it ended */
+    /** @return user plus system ticks of a process, with those of its reaped children when asked; -1 once it ended */
     private static long ticks(long pid, boolean withReapedChildren) {
         String line;
         try {
             line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         } catch (IOException e) {
-            return 0;
+            return -1;
         }
         // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
         String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");

@@ -85,35 +85,23 @@ final class ServerMetrics {
      */
     static FailedCalls failedCalls(double atLeastSeconds) {
         Matcher bucket = FAILED_BUCKET.matcher(scrape());
-        long all = 0;
-        long within = 0;
-        double bound = Double.POSITIVE_INFINITY;
-        boolean any = false;
+        java.util.TreeMap<Double, Long> byBound = new java.util.TreeMap<>(); // summed over every failed series
         while (bucket.find()) {
-            if (!bucket.group(1).contains("outcome=\"failed\"")) {
-                continue;
-            }
             Matcher le = LE.matcher(bucket.group(1));
-            if (!le.find()) {
-                continue;
-            }
-            any = true;
-            long count = (long) Double.parseDouble(bucket.group(2));
-            if (le.group(1).equals("+Inf")) {
-                all = count;
-            } else {
-                double upper = Double.parseDouble(le.group(1));
-                if (upper >= atLeastSeconds && upper < bound) {
-                    bound = upper;
-                    within = count;
-                }
+            if (bucket.group(1).contains("outcome=\"failed\"") && le.find()) {
+                double upper = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1));
+                byBound.merge(upper, (long) Double.parseDouble(bucket.group(2)), Long::sum);
             }
         }
-        if (any && Double.isInfinite(bound)) {
+        if (byBound.isEmpty()) {
+            return new FailedCalls(0, 0, atLeastSeconds);
+        }
+        Double bound = byBound.ceilingKey(atLeastSeconds);
+        if (bound == null || bound.isInfinite()) {
             throw new IllegalStateException("no bucket of twostep_sms_gateway_seconds at or above " + atLeastSeconds
                     + " s");
         }
-        return new FailedCalls(all, within, any ? bound : atLeastSeconds);
+        return new FailedCalls(byBound.getOrDefault(Double.POSITIVE_INFINITY, 0L), byBound.get(bound), bound);
     }
 
     /**
