@@ -37,14 +37,7 @@ final class Report {
                 ratio(percentile(nanos(one, Kind.SMS), 95), percentile(nanos(one, Kind.TOTP), 95)), "");
         row("1 user: server CPU per login (ms)", k -> cpuMs(cpuPerLogin(one, k)),
                 cpuRatio(one, Kind.SMS, Kind.TOTP), "≤ 1.03");
-        if (onPostgres()) {
-            row("1 user: database CPU per login (ms)", k -> cpuMs(databaseCpuPerLogin(one, k)),
-                    ratio(databaseCpuPerLogin(one, Kind.SMS), databaseCpuPerLogin(one, Kind.TOTP)), "");
-            row("1 user: server + database CPU per login (ms)",
-                    k -> cpuMs(cpuPerLogin(one, k) + databaseCpuPerLogin(one, k)),
-                    ratio(cpuPerLogin(one, Kind.SMS) + databaseCpuPerLogin(one, Kind.SMS),
-                            cpuPerLogin(one, Kind.TOTP) + databaseCpuPerLogin(one, Kind.TOTP)), "");
-        }
+        databaseRows("1 user", k -> cpuPerLogin(one, k), k -> databaseCpuPerLogin(one, k));
         row("20 users: logins/s", k -> String.format(Locale.ROOT, "%.1f", loginsPerSecond(twenty, k)),
                 passRatio(twenty, Report::loginsPerSecond), "≥ 0.97");
         row("20 users: login, median (ms)", k -> ms(median(nanos(twenty, k))),
@@ -53,14 +46,7 @@ final class Report {
                 ratio(percentile(nanos(twenty, Kind.SMS), 95), percentile(nanos(twenty, Kind.TOTP), 95)), "");
         row("20 users: server CPU per login (ms)", k -> cpuMs(sliceCpuPerLogin(twenty, k)),
                 passRatio(twenty, Report::sliceCpuPerLogin), "≤ 1.05");
-        if (onPostgres()) {
-            row("20 users: database CPU per login (ms)", k -> cpuMs(sliceDatabaseCpuPerLogin(twenty, k)),
-                    ratio(sliceDatabaseCpuPerLogin(twenty, Kind.SMS), sliceDatabaseCpuPerLogin(twenty, Kind.TOTP)), "");
-            row("20 users: server + database CPU per login (ms)",
-                    k -> cpuMs(sliceCpuPerLogin(twenty, k) + sliceDatabaseCpuPerLogin(twenty, k)),
-                    ratio(sliceCpuPerLogin(twenty, Kind.SMS) + sliceDatabaseCpuPerLogin(twenty, Kind.SMS),
-                            sliceCpuPerLogin(twenty, Kind.TOTP) + sliceDatabaseCpuPerLogin(twenty, Kind.TOTP)), "");
-        }
+        databaseRows("20 users", k -> sliceCpuPerLogin(twenty, k), k -> sliceDatabaseCpuPerLogin(twenty, k));
         row("20 users: load generator CPU per login (ms)", k -> cpuMs(generatorCpuPerLogin(twenty, k)),
                 ratio(generatorCpuPerLogin(twenty, Kind.SMS), generatorCpuPerLogin(twenty, Kind.TOTP)), "");
         out.append(String.format(Locale.ROOT, "%n20 users, SMS / TOTP in each pass (adjacent stretches): logins/s %s; "
@@ -250,6 +236,26 @@ final class Report {
 
     double cpuPerLogin(String series, Kind kind) {
         return mean(cpu(series, kind));
+    }
+
+    /**
+     * On PostgreSQL only: the database's CPU per login, and the server's and the database's together, each with the
+     * SMS / TOTP ratio.
+     *
+     * @param stage    the rows' prefix, e.g. "1 user"
+     * @param server   the server's CPU seconds per login of a kind in that stage
+     * @param database the database's CPU seconds per login of a kind in that stage
+     */
+    private void databaseRows(String stage, ToDoubleFunction<Kind> server, ToDoubleFunction<Kind> database) {
+        if (!onPostgres()) {
+            return;
+        }
+        ToDoubleFunction<Kind> both = k -> server.applyAsDouble(k) + database.applyAsDouble(k);
+        for (var figure : List.of(Map.entry("database", database), Map.entry("server + database", both))) {
+            ToDoubleFunction<Kind> value = figure.getValue();
+            row(stage + ": " + figure.getKey() + " CPU per login (ms)", k -> cpuMs(value.applyAsDouble(k)),
+                    ratio(value.applyAsDouble(Kind.SMS), value.applyAsDouble(Kind.TOTP)), "");
+        }
     }
 
     /** @return whether the server ran on PostgreSQL, whose CPU time the report then adds */
