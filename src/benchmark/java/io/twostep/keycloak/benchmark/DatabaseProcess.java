@@ -104,12 +104,8 @@ final class DatabaseProcess {
         } catch (IOException e) {
             return -1;
         }
-        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
-        String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]);
-        if (withReapedChildren) {
-            ticks += Long.parseLong(fields[16 - 3]) + Long.parseLong(fields[17 - 3]);
-        }
-        return ticks;
+        // user and system time, then those of the children it has reaped
+        long[] ticks = KeycloakProcess.statFields(line, 14, 15, 16, 17);
+        return ticks[0] + ticks[1] + (withReapedChildren ? ticks[2] + ticks[3] : 0);
     }
 }

@@ -235,10 +235,22 @@ final class KeycloakProcess {
      *         clock ticks
      */
     private static long[] ticks(String statLine) {
+        return statFields(statLine, 14, 15, 22);
+    }
+
+    /**
+     * @param statLine a {@code /proc/<pid>/stat} or {@code /proc/<pid>/task/<tid>/stat} line
+     * @param fields   field numbers as {@code proc(5)} counts them, from 3 (state) on, e.g. 14 for user time
+     * @return the fields' values, in the order asked
+     */
+    static long[] statFields(String statLine, int... fields) {
         // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
-        String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
-        return new long[]{Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3]),
-                Long.parseLong(fields[22 - 3])};
+        String[] all = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
+        long[] values = new long[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            values[i] = Long.parseLong(all[fields[i] - 3]);
+        }
+        return values;
     }
 
     private static String commandLine(long pid) {

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Fails only when logins that must work did not (password, TOTP, remembered device, SMS with the gateway up), or
  * when the outage run let anything but SMS sends fail, or a send waited for the gateway longer than the timeout (as
  * the server's histogram of its gateway calls tells it), or a failed send left the user without the message or kept
- * them longer than the timeout plus the slowest TOTP login of the same waves. Figures are printed with their goals, not asserted: they depend on the machine.
+ * them longer than the timeout plus the slowest TOTP login of the same waves. Figures are printed with their goals,
+ * not asserted: they depend on the machine.
  */
 @KeycloakIntegrationTest(config = BenchmarkServerConfig.class)
 class LoginBenchmark {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 /**
  * What the simulations measured, kept beside Gatling's own records because the table needs the raw login times (for
@@ -184,35 +185,47 @@ final class Recorder {
 
     /** Records the gateway's failed calls at the start, then at the end, of {@code series}. */
     synchronized void failedCalls(String series, ServerMetrics.FailedCalls reading) {
-        failedCalls.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+        add(failedCalls, series, reading);
     }
 
     /** @return the gateway's failed calls during {@code series}; null when they were not read twice */
     synchronized ServerMetrics.FailedCalls failedCalls(String series) {
-        List<ServerMetrics.FailedCalls> readings = failedCalls.getOrDefault(series, List.of());
-        return readings.size() < 2 ? null : readings.get(readings.size() - 1).since(readings.get(0));
+        return between(failedCalls, series, ServerMetrics.FailedCalls::since);
     }
 
     /** Records the gateway guard's refusals at the start, then at the end, of {@code series}. */
     synchronized void refused(String series, ServerMetrics.Refused reading) {
-        refusals.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+        add(refusals, series, reading);
     }
 
     /** @return the gateway guard's refusals during {@code series}; null when it was not read twice */
     synchronized ServerMetrics.Refused refused(String series) {
-        List<ServerMetrics.Refused> readings = refusals.getOrDefault(series, List.of());
-        return readings.size() < 2 ? null : readings.get(readings.size() - 1).since(readings.get(0));
+        return between(refusals, series, ServerMetrics.Refused::since);
     }
 
     /** Records the server's gateway time at the start, then at the end, of {@code series}. */
     synchronized void gatewayTime(String series, ServerMetrics.GatewayTime reading) {
-        gatewayTimes.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+        add(gatewayTimes, series, reading);
     }
 
     /** @return the mean time the server waited for the gateway per accepted SMS of {@code series}, in ms; NaN */
     synchronized double gatewayMillis(String series) {
-        List<ServerMetrics.GatewayTime> readings = gatewayTimes.getOrDefault(series, List.of());
-        return readings.size() < 2 ? Double.NaN : readings.get(readings.size() - 1).meanMillisSince(readings.get(0));
+        Double millis = between(gatewayTimes, series, ServerMetrics.GatewayTime::meanMillisSince);
+        return millis == null ? Double.NaN : millis;
+    }
+
+    /** Adds a reading of the server's counters taken at the start or the end of {@code series}. */
+    private static <T> void add(Map<String, List<T>> readings, String series, T reading) {
+        readings.computeIfAbsent(series, k -> new ArrayList<>()).add(reading);
+    }
+
+    /**
+     * @param since what the last reading of a series makes against its first, e.g. the counts in between
+     * @return {@code since} of the last and the first reading of {@code series}; {@code null} when not read twice
+     */
+    private static <T, R> R between(Map<String, List<T>> readings, String series, BiFunction<T, T, R> since) {
+        List<T> list = readings.getOrDefault(series, List.of());
+        return list.size() < 2 ? null : since.apply(list.get(list.size() - 1), list.get(0));
     }
 
     int finished(String series, Kind kind) {

@@ -247,7 +247,7 @@ final class Report {
      * @param database the database's CPU seconds per login of a kind in that stage
      */
     private void databaseRows(String stage, ToDoubleFunction<Kind> server, ToDoubleFunction<Kind> database) {
-        if (!onPostgres()) {
+        if (!BenchmarkServerConfig.onPostgres()) {
             return;
         }
         ToDoubleFunction<Kind> both = k -> server.applyAsDouble(k) + database.applyAsDouble(k);
@@ -256,11 +256,6 @@ final class Report {
             row(stage + ": " + figure.getKey() + " CPU per login (ms)", k -> cpuMs(value.applyAsDouble(k)),
                     ratio(value.applyAsDouble(Kind.SMS), value.applyAsDouble(Kind.TOTP)), "");
         }
-    }
-
-    /** @return whether the server ran on PostgreSQL, whose CPU time the report then adds */
-    private static boolean onPostgres() {
-        return DatabaseProcess.started() != null;
     }
 
     /** @return the database's mean CPU seconds per login of {@code kind}, read around each login */
